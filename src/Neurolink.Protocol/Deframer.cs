@@ -29,6 +29,9 @@ public sealed class Deframer : IDisposable
     private bool _atSync;
     private int _frameLength;
 
+    // The link has ended: a candidate frame that cannot complete is dropped byte by byte.
+    private bool _completed;
+
     private long _frames;
     private long _bytesReceived;
     private long _discardedBytes;
@@ -71,9 +74,14 @@ public sealed class Deframer : IDisposable
     /// bytes when that is no more than the buffer can free (at least 4 KiB otherwise).
     /// Fill some of it, then call <see cref="Advance"/>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The buffer is full because <see cref="TryRead"/> was not called until it returned false.</exception>
+    /// <exception cref="InvalidOperationException">The buffer is full because <see cref="TryRead"/> was not called until it returned false, or the link was completed.</exception>
     public Span<byte> GetWriteSpan(int sizeHint = 0)
     {
+        if (_completed)
+        {
+            throw new InvalidOperationException("the link was marked complete; call Reset before receiving from a new connection");
+        }
+
         Span<byte> buffer = _buffer.Span;
         int wanted = Math.Clamp(sizeHint, 1, Math.Max(1, buffer.Length - _maxFrameBytes));
         if (buffer.Length - _end < Math.Max(wanted, MinimumFreeSpace) && _start > 0)
@@ -136,6 +144,12 @@ public sealed class Deframer : IDisposable
             {
                 if (available < WireFormat.HeaderSize)
                 {
+                    if (_completed)
+                    {
+                        DiscardOneByte();
+                        continue;
+                    }
+
                     break;
                 }
 
@@ -147,6 +161,13 @@ public sealed class Deframer : IDisposable
 
             if (available < _frameLength)
             {
+                if (_completed)
+                {
+                    // Truncated by the end of the link: bytes behind it may still hold intact frames.
+                    DiscardOneByte();
+                    continue;
+                }
+
                 break;
             }
 
@@ -193,16 +214,25 @@ public sealed class Deframer : IDisposable
     }
 
     /// <summary>
-    /// The link has ended: bytes still buffered can never complete a frame, so they are counted
-    /// as discarded (SPEC section 10).
+    /// The link has ended: no more bytes will come. Keep calling <see cref="TryRead"/> until it
+    /// returns false; a frame cut short by the end is dropped and intact frames buffered behind
+    /// it are still delivered; the bytes that remain are then counted as discarded (SPEC section 10).
     /// </summary>
-    public void Complete()
+    public void Complete() => _completed = true;
+
+    /// <summary>
+    /// Empties the buffer (counting what it held as discarded) and accepts bytes again, as for a
+    /// new connection. Counters are kept; call <see cref="ResetSequences"/> too when the device
+    /// restarts its sequence numbers.
+    /// </summary>
+    public void Reset()
     {
         _discardedBytes += _end - _start;
         _start = 0;
         _end = 0;
         _atSync = false;
         _frameLength = 0;
+        _completed = false;
     }
 
     /// <summary>
@@ -220,7 +250,7 @@ public sealed class Deframer : IDisposable
         int index = pending.IndexOf(WireFormat.SyncBytes);
         if (index < 0)
         {
-            int keep = PartialSyncSuffix(pending);
+            int keep = _completed ? 0 : PartialSyncSuffix(pending);
             Discard(pending.Length - keep);
             return false;
         }

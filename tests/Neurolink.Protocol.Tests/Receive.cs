@@ -25,6 +25,8 @@ public static class Receive
 
         Drain(deframer, frames);
         deframer.Complete();
+        Drain(deframer, frames);
+        Assert.Equal(0, deframer.BufferedBytes);
         return (frames, deframer.Counters);
     }
 

@@ -132,6 +132,7 @@ typedef struct nl_deframer {
     size_t end;
     uint32_t max_frame;
     int at_sync;
+    int finished;       /* the link ended: truncated candidates are dropped byte by byte */
     uint32_t frame_len; /* 0 until the header at start has been checked */
     nl_seq_slot seq[NL_SEQ_SLOTS];
     nl_counters counters;
@@ -156,8 +157,15 @@ size_t nl_deframer_write(nl_deframer *d, const uint8_t *data, size_t len);
  */
 int nl_deframer_next(nl_deframer *d, nl_frame *out);
 
-/* The link ended: bytes still buffered are counted as discarded. */
+/*
+ * The link ended. Keep calling nl_deframer_next until it returns 0: a frame cut short by the
+ * end is dropped, intact frames behind it are still delivered, and every remaining byte is
+ * counted as discarded (SPEC section 10). nl_deframer_write takes nothing until reset.
+ */
 void nl_deframer_finish(nl_deframer *d);
+
+/* Empties the buffer (counting its bytes as discarded) for a new connection; keeps counters. */
+void nl_deframer_reset(nl_deframer *d);
 
 /* Forget sequence numbers (after a HELLO or reconnect). */
 void nl_deframer_reset_sequences(nl_deframer *d);

@@ -30,6 +30,9 @@ static void compact(nl_deframer *d)
 size_t nl_deframer_write(nl_deframer *d, const uint8_t *data, size_t len)
 {
     size_t space;
+    if (d->finished) {
+        return 0;
+    }
     if (d->cap - d->end < len && d->start > 0) {
         compact(d);
     }
@@ -81,7 +84,8 @@ static int find_sync(nl_deframer *d)
             return 1;
         }
     }
-    for (keep = n < 3 ? n : 3; keep > 0; keep--) {
+    /* Keep a trailing partial sync word for the next bytes, unless none will come. */
+    for (keep = d->finished ? 0 : (n < 3 ? n : 3); keep > 0; keep--) {
         if (memcmp(p + n - keep, nl_sync, keep) == 0) {
             break;
         }
@@ -143,6 +147,10 @@ int nl_deframer_next(nl_deframer *d, nl_frame *out)
         if (d->frame_len == 0) {
             uint32_t payload_length;
             if (available < NL_HEADER_SIZE) {
+                if (d->finished) {
+                    discard_one(d);
+                    continue;
+                }
                 return 0;
             }
             /* Step 2. */
@@ -163,6 +171,11 @@ int nl_deframer_next(nl_deframer *d, nl_frame *out)
 
         /* Step 4. */
         if (available < d->frame_len) {
+            if (d->finished) {
+                /* Truncated by the end of the link: bytes behind it may hold intact frames. */
+                discard_one(d);
+                continue;
+            }
             if (d->start + d->frame_len > d->cap) {
                 compact(d);
             }
@@ -206,11 +219,17 @@ int nl_deframer_next(nl_deframer *d, nl_frame *out)
 
 void nl_deframer_finish(nl_deframer *d)
 {
+    d->finished = 1;
+}
+
+void nl_deframer_reset(nl_deframer *d)
+{
     d->counters.discarded_bytes += d->end - d->start;
     d->start = 0;
     d->end = 0;
     d->at_sync = 0;
     d->frame_len = 0;
+    d->finished = 0;
 }
 
 void nl_deframer_reset_sequences(nl_deframer *d)

@@ -184,6 +184,11 @@ static void run_receiver(int chunk, size_t cap, uint32_t max_frame)
         }
     }
     nl_deframer_finish(&d);
+    while (nl_deframer_next(&d, &f)) {
+        if (delivered < frame_count) check_frame(delivered, &f, how);
+        delivered++;
+    }
+    CHECK(d.end == d.start, "%s: %zu bytes still buffered after finish", how, d.end - d.start);
     CHECK(delivered == frame_count, "%s: %d frames delivered, want %d", how, delivered, frame_count);
     render_counters(&d.counters, got, sizeof got);
     CHECK(strcmp(got, expect) == 0, "%s: counters\n  got  %s\n  want %s", how, got, expect);

@@ -125,6 +125,11 @@ public static class VectorCatalog
         yield return Corrupt("truncated_at_end", "the stream ends 20 bytes into the second frame",
             [f[0]], Concat(f[0].Bytes, tail), Expect(frames: 1, discarded: tail.Length));
 
+        byte[] cut = f[1].Bytes[..100];
+        Built last = Build(new RawSamples(0, 1, 1, [5]), D2H, Raw, 1008, 2);
+        yield return Corrupt("truncated_before_last_frame", "the second frame cut short and a small intact frame last: at the end of the link the receiver drops the cut frame and still finds the last one",
+            [f[0], last], Concat(f[0].Bytes, cut, last.Bytes), Expect(frames: 2, discarded: cut.Length, gaps: 1, lost: 1));
+
         byte[] impossible = new byte[WireFormat.HeaderSize];
         new FrameHeader((byte)FrameType.RawSamples, D2H, 0x0020_0000, Raw, 0, 1).Write(impossible);
         yield return Corrupt("impossible_length", "a header with a valid CRC that claims a 2 MiB payload, then an intact frame",
