@@ -95,11 +95,14 @@ public static class Crc32C
             ref byte a = ref Unsafe.Add(ref p, i);
             ref byte b = ref Unsafe.Add(ref a, block);
             ref byte c = ref Unsafe.Add(ref b, block);
-            for (nuint k = 0; k < block; k += 8)
+            for (nuint k = 0; k < block; k += 16)
             {
                 crc = Sse42.X64.Crc32(crc, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref a, k)));
                 crc1 = Sse42.X64.Crc32(crc1, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, k)));
                 crc2 = Sse42.X64.Crc32(crc2, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref c, k)));
+                crc = Sse42.X64.Crc32(crc, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref a, k + 8)));
+                crc1 = Sse42.X64.Crc32(crc1, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, k + 8)));
+                crc2 = Sse42.X64.Crc32(crc2, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref c, k + 8)));
             }
 
             crc = Shift(shift, (uint)crc) ^ crc1;
