@@ -45,7 +45,7 @@ public static class Crc32C
         return UpdateTable(state, data);
     }
 
-    /// <summary>The portable table path; public to the tests so both paths are checked.</summary>
+    /// <summary>The portable table path; visible to the tests, which check the fast paths against it.</summary>
     internal static uint UpdateTable(uint state, ReadOnlySpan<byte> data)
     {
         uint[] table = s_table;

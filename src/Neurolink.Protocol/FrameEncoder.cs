@@ -12,7 +12,7 @@ public static class FrameEncoder
     /// <exception cref="ArgumentException">The payload is larger than a frame allows, or <paramref name="destination"/> is too small.</exception>
     public static int Encode(Span<byte> destination, byte type, FrameFlags flags, ushort stream, ulong sampleClock, uint sequence, ReadOnlySpan<byte> payload)
     {
-        int length = Prepare(destination, new FrameHeader(type, flags, payload.Length, stream, sampleClock, sequence));
+        Prepare(destination, new FrameHeader(type, flags, payload.Length, stream, sampleClock, sequence));
         payload.CopyTo(destination[WireFormat.HeaderSize..]);
         return Seal(destination, payload.Length);
     }
@@ -38,7 +38,7 @@ public static class FrameEncoder
         return written;
     }
 
-    private static int Prepare(Span<byte> destination, in FrameHeader header)
+    private static void Prepare(Span<byte> destination, in FrameHeader header)
     {
         if ((uint)header.PayloadLength > WireFormat.MaxPayloadLength)
         {
@@ -54,7 +54,6 @@ public static class FrameEncoder
         }
 
         header.Write(destination);
-        return length;
     }
 
     private static int Seal(Span<byte> destination, int payloadLength)
