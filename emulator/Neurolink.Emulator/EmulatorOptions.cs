@@ -1,0 +1,84 @@
+using System.Globalization;
+using Neurolink.Emulator.Faults;
+using Neurolink.Emulator.Tissue;
+
+namespace Neurolink.Emulator;
+
+/// <summary>Settings of an emulated headstage: the same keys as the <c>emu://</c> URI's query and the CLI options.</summary>
+public sealed record class EmulatorOptions
+{
+    /// <summary>Recording channels, 1..65535 (all can stimulate).</summary>
+    public int Channels { get; init; } = 1024;
+
+    /// <summary>Seed: the same seed gives the same tissue and, on the virtual clock, the same bytes.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>"grid" (32 x 32 at 400 um) or "shank" (Neuropixels-like).</summary>
+    public string Geometry { get; init; } = "grid";
+
+    /// <summary>The tissue under the electrodes.</summary>
+    public TissueOptions Tissue { get; init; } = new();
+
+    /// <summary>Faults to inject on the link.</summary>
+    public FaultPlan Faults { get; init; } = FaultPlan.None;
+
+    /// <summary>Virtual (as fast as possible, deterministic) or paced (real time).</summary>
+    public EmulatorClock Clock { get; init; } = EmulatorClock.Virtual;
+
+    /// <summary>Device transmit FIFO size, bytes; a paced device drops data frames past it.</summary>
+    public int FifoBytes { get; init; } = 8 << 20;
+
+    /// <summary>Serial number reported in CAPABILITIES.</summary>
+    public string SerialNumber { get; init; } = "NL-EMU-0001";
+
+    /// <summary>Keep every true spike and the hidden signal in the ground truth (memory grows with time).</summary>
+    public bool RecordGroundTruth { get; init; }
+
+    /// <summary>
+    /// Reads settings from a URI query such as <c>channels=256&amp;seed=3&amp;faults=bitflip:1e-5</c>.
+    /// Keys: channels, seed, geometry, neurons, faults, clock (virtual|paced), fifo-bytes, truth (0|1).
+    /// </summary>
+    /// <exception cref="FormatException">An unknown key or a bad value, named in the message.</exception>
+    public static EmulatorOptions FromQuery(string? query)
+    {
+        var options = new EmulatorOptions();
+        if (string.IsNullOrEmpty(query))
+        {
+            return options;
+        }
+
+        foreach (string pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            string key = eq < 0 ? pair : pair[..eq];
+            string value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
+            options = key switch
+            {
+                "channels" => options with { Channels = ParseInt(key, value, 1, 65535) },
+                "seed" => options with { Seed = ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong s) ? s : throw Bad(key, value, "a whole number") },
+                "geometry" => value is "grid" or "shank" ? options with { Geometry = value } : throw Bad(key, value, "'grid' or 'shank'"),
+                "neurons" => options with { Tissue = options.Tissue with { Neurons = ParseInt(key, value, 1, 1_000_000) } },
+                "faults" => options with { Faults = FaultPlan.Parse(value) },
+                "clock" => value switch
+                {
+                    "virtual" => options with { Clock = EmulatorClock.Virtual },
+                    "paced" => options with { Clock = EmulatorClock.Paced },
+                    _ => throw Bad(key, value, "'virtual' or 'paced'"),
+                },
+                "fifo-bytes" => options with { FifoBytes = ParseInt(key, value, 65_536, 1 << 30) },
+                "truth" => options with { RecordGroundTruth = value is "1" or "true" },
+                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes and truth"),
+            };
+        }
+
+        return options;
+    }
+
+    private static int ParseInt(string key, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
+            ? n
+            : throw Bad(key, value, $"a whole number from {min} to {max}");
+
+    private static FormatException Bad(string key, string value, string expected) =>
+        new($"emulator setting {key}='{value}' is invalid: it must be {expected}");
+}

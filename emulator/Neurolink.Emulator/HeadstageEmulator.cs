@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using Neurolink.Emulator.Faults;
+using Neurolink.Emulator.Firmware;
+using Neurolink.Transport;
+
+namespace Neurolink.Emulator;
+
+/// <summary>
+/// An emulated headstage on its own thread: the firmware model, its clock, the fault plan and a
+/// link to the host. Reach it in process with <see cref="StartInProcess"/>, or serve it over TCP
+/// or a pseudo-terminal with the <c>neurolink-emulator</c> command.
+/// </summary>
+public sealed class HeadstageEmulator : IDisposable
+{
+    private const int WireHighWater = 256 * 1024;
+    private const int VirtualAheadBytes = 1 << 20;
+
+    private readonly EmulatorOptions _options;
+    private readonly Func<CancellationToken, IDeviceLink?> _nextLink;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private readonly HeadstageFirmware _firmware;
+    private readonly FaultInjector _faults;
+    private readonly WireBuffer _wire = new();
+    private Exception? _failure;
+
+    /// <summary>
+    /// Creates an emulator that serves the links <paramref name="nextLink"/> gives it, one after
+    /// another (a new one after each disconnect); null from it means stop.
+    /// </summary>
+    public HeadstageEmulator(EmulatorOptions options, Func<CancellationToken, IDeviceLink?> nextLink)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(nextLink);
+        _options = options;
+        _nextLink = nextLink;
+        Truth = new GroundTruth(options.RecordGroundTruth);
+        _firmware = new HeadstageFirmware(options, Truth) { DropWhenFifoFull = options.Clock == EmulatorClock.Paced };
+        _faults = new FaultInjector(options.Faults, Truth, options.Seed);
+        _thread = new Thread(Run) { IsBackground = true, Name = "neurolink-emulator" };
+    }
+
+    /// <summary>What really happened: spikes, signal, faults, drops, pulses.</summary>
+    public GroundTruth Truth { get; }
+
+    /// <summary>The device sample clock (read from another thread: approximate).</summary>
+    public ulong Clock => _firmware.Clock;
+
+    /// <summary>The error that stopped the emulator's thread, if one did.</summary>
+    public Exception? Failure => _failure;
+
+    /// <summary>
+    /// Starts an emulator served in process; the host gets each link, the first one and any after a
+    /// disconnect, from the returned connector's <see cref="InProcessConnector.Connect"/>.
+    /// </summary>
+    public static (HeadstageEmulator Emulator, InProcessConnector Connector) StartInProcess(EmulatorOptions options)
+    {
+        var connector = new InProcessConnector();
+        var emulator = new HeadstageEmulator(options, connector.NextDeviceLink);
+        emulator.Start();
+        return (emulator, connector);
+    }
+
+    /// <summary>Starts the emulator's thread.</summary>
+    public void Start() => _thread.Start();
+
+    /// <summary>Stops the thread and waits for it.</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        if (_thread.IsAlive && Thread.CurrentThread != _thread)
+        {
+            _thread.Join();
+        }
+
+        _firmware.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Run()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                using IDeviceLink? link = _nextLink(_stop.Token);
+                if (link is null)
+                {
+                    return;
+                }
+
+                Serve(link);
+                _firmware.OnLinkReset();
+                _wire.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            _failure = e;
+        }
+    }
+
+    private void Serve(IDeviceLink link)
+    {
+        var buffer = new byte[65_536];
+        var wall = Stopwatch.StartNew();
+        ulong pacedOrigin = _firmware.Clock;
+        double rate = _firmware.Tissue.SampleRateHz * (1 + (_options.Faults.DriftPpm * 1e-6));
+        while (!_stop.IsCancellationRequested && !link.IsClosed)
+        {
+            bool busy = false;
+            int n = link.TryRead(buffer);
+            if (n > 0)
+            {
+                _firmware.Receive(buffer.AsSpan(0, n));
+                busy = true;
+            }
+
+            if (_options.Clock == EmulatorClock.Virtual)
+            {
+                if (_firmware.Acquiring && _firmware.Output.PendingBytes + _wire.Pending < VirtualAheadBytes)
+                {
+                    _firmware.Advance((ulong)_firmware.Tissue.SampleRateHz / 1000);
+                    busy = true;
+                }
+            }
+            else
+            {
+                ulong target = pacedOrigin + (ulong)(wall.Elapsed.TotalSeconds * rate);
+                if (target > _firmware.Clock)
+                {
+                    _firmware.Advance(Math.Min(target - _firmware.Clock, (ulong)_firmware.Tissue.SampleRateHz / 100));
+                    busy = true;
+                }
+            }
+
+            long nowMs = wall.ElapsedMilliseconds;
+            _faults.ReleaseDelayed(_wire, nowMs);
+            while (_wire.Pending < WireHighWater && _firmware.Output.TryPeek(out QueuedFrame frame, out ReadOnlySpan<byte> bytes))
+            {
+                _faults.Send(frame, bytes, _wire, _firmware.Clock, nowMs);
+                _firmware.Output.Dequeue();
+                if (_faults.DisconnectDue || _faults.StallDueMs > 0)
+                {
+                    break;
+                }
+            }
+
+            if (_faults.StallDueMs > 0)
+            {
+                // Only the link stalls: a paced device keeps sampling and catches up after (or overflows).
+                _stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(_faults.StallDueMs));
+            }
+
+            if (_wire.Pending > 0)
+            {
+                int written = link.TryWrite(_wire.Bytes);
+                _wire.Consume(written);
+                busy |= written > 0;
+            }
+
+            if (_faults.DisconnectDue)
+            {
+                _faults.Acknowledge();
+                FlushBeforeDisconnect(link);
+                return;
+            }
+
+            _faults.Acknowledge();
+            if (!busy)
+            {
+                link.WaitForActivity(TimeSpan.FromMilliseconds(1), _wire.Pending > 0);
+            }
+        }
+    }
+
+    /// <summary>The frames before a disconnect are on the wire when it happens; give the link a moment to take them.</summary>
+    private void FlushBeforeDisconnect(IDeviceLink link)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (_wire.Pending > 0 && !link.IsClosed && deadline.ElapsedMilliseconds < 1000)
+        {
+            _wire.Consume(link.TryWrite(_wire.Bytes));
+            if (_wire.Pending > 0)
+            {
+                link.WaitForActivity(TimeSpan.FromMilliseconds(1), true);
+            }
+        }
+    }
+}

@@ -1,0 +1,342 @@
+namespace Neurolink.Emulator.Tissue;
+
+/// <summary>
+/// A population of spiking neurons placed around the electrode tips: log-normal baseline rates,
+/// absolute refractoriness, sparse recurrent excitation and inhibition, and cosine tuning of a
+/// share of them to a hidden 2-D signal. Each neuron is a renewal process driven by its
+/// instantaneous rate (time rescaling: it fires when its integrated rate passes an exponential
+/// threshold), stepped every millisecond, with spike times at sample resolution.
+/// </summary>
+/// <remarks>Not thread-safe; the firmware model owns it and calls it from its one thread.</remarks>
+public sealed class TissueModel
+{
+    private readonly TissueOptions _options;
+    private readonly ElectrodeGeometry _geometry;
+    private readonly int _samplesPerStep;
+    private readonly ulong _refractorySamples;
+    private readonly float _synapticDecay;
+    private readonly HiddenSignal _signal;
+    private Rng _rng;
+
+    // Per neuron.
+    private readonly float[] _x, _y, _z;
+    private readonly float[] _baseRate;
+    private readonly float[] _tuneX, _tuneY;
+    private readonly float[] _hazard, _threshold, _drive, _pendingDrive;
+    private readonly ulong[] _refractoryUntil;
+    private readonly bool[] _excitatory;
+
+    // Recurrent targets, CSR.
+    private readonly int[] _targetStart, _targets;
+
+    // Which channels see which neuron, CSR: peak amplitude in uV at each channel.
+    private readonly int[] _footprintStart, _footprintChannel;
+    private readonly float[] _footprintPeakUv;
+    private readonly byte[] _template;
+    private readonly float[] _peakUv;
+
+    private readonly PriorityQueue<int, ulong> _evoked = new();
+    private readonly List<Spike> _pending = [];
+    private readonly List<Spike> _scratch = [];
+
+    /// <summary>Builds the tissue for an electrode geometry, deterministically from <paramref name="seed"/>.</summary>
+    /// <param name="geometry">Where the electrode tips are.</param>
+    /// <param name="options">Population parameters.</param>
+    /// <param name="seed">The same seed gives the same neurons and the same spikes.</param>
+    /// <param name="sampleRateHz">Device sample rate, Hz; a whole number of samples per millisecond.</param>
+    public TissueModel(ElectrodeGeometry geometry, TissueOptions options, ulong seed, int sampleRateHz = 30_000)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Neurons is < 1 or > 1_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Neurons, "the tissue holds 1 to 1 000 000 neurons");
+        }
+
+        if (sampleRateHz % 1000 != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "the sample rate must be a whole number of kHz");
+        }
+
+        _options = options;
+        _geometry = geometry;
+        SampleRateHz = sampleRateHz;
+        _samplesPerStep = sampleRateHz / 1000;
+        _refractorySamples = (ulong)Math.Round(options.RefractoryMs * sampleRateHz / 1000);
+        _synapticDecay = (float)Math.Exp(-1.0 / options.SynapticTauMs);
+        _signal = new HiddenSignal(options.Signal, seed);
+        _rng = Rng.For(seed, "tissue-dynamics");
+
+        int n = options.Neurons;
+        _x = new float[n];
+        _y = new float[n];
+        _z = new float[n];
+        _baseRate = new float[n];
+        _tuneX = new float[n];
+        _tuneY = new float[n];
+        _hazard = new float[n];
+        _threshold = new float[n];
+        _drive = new float[n];
+        _pendingDrive = new float[n];
+        _refractoryUntil = new ulong[n];
+        _excitatory = new bool[n];
+        _template = new byte[n];
+        _peakUv = new float[n];
+
+        var build = Rng.For(seed, "tissue-structure");
+        for (int i = 0; i < n; i++)
+        {
+            // Around a random tip, uniformly in a ball of the geometry's reach.
+            int home = build.Next(geometry.ChannelCount);
+            double r = geometry.NeuronReachUm * Math.Cbrt(build.NextDouble());
+            double cosTheta = (2 * build.NextDouble()) - 1;
+            double phi = 2 * Math.PI * build.NextDouble();
+            double sinTheta = Math.Sqrt(1 - (cosTheta * cosTheta));
+            _x[i] = geometry.X[home] + (float)(r * sinTheta * Math.Cos(phi));
+            _y[i] = geometry.Y[home] + (float)(r * sinTheta * Math.Sin(phi));
+            _z[i] = geometry.Z[home] + (float)(r * cosTheta);
+
+            double rate = options.MedianRateHz * Math.Exp(options.RateLogSigma * build.NextGaussian());
+            _baseRate[i] = (float)Math.Clamp(rate, 0.1, 50);
+            _excitatory[i] = build.NextDouble() < options.ExcitatoryFraction;
+            if (build.NextDouble() < options.TunedFraction)
+            {
+                double preferred = 2 * Math.PI * build.NextDouble();
+                _tuneX[i] = (float)(options.TuningDepth * Math.Cos(preferred));
+                _tuneY[i] = (float)(options.TuningDepth * Math.Sin(preferred));
+            }
+
+            _template[i] = (byte)(_excitatory[i] ? build.Next(3) : 3);
+            _peakUv[i] = (float)(150 * Math.Exp(0.35 * build.NextGaussian()));
+            _threshold[i] = (float)build.NextExponential();
+        }
+
+        (_targetStart, _targets) = BuildTargets(n, options.FanOut, ref build);
+        (_footprintStart, _footprintChannel, _footprintPeakUv) = BuildFootprints();
+    }
+
+    /// <summary>Device sample rate, Hz.</summary>
+    public int SampleRateHz { get; }
+
+    /// <summary>Number of neurons.</summary>
+    public int NeuronCount => _x.Length;
+
+    /// <summary>The electrode geometry the neurons sit under.</summary>
+    public ElectrodeGeometry Geometry => _geometry;
+
+    /// <summary>The sample clock up to which the tissue has been simulated.</summary>
+    public ulong Now { get; private set; }
+
+    /// <summary>Peak spike amplitude of each neuron at 0 um, uV.</summary>
+    public IReadOnlyList<float> PeakUv => _peakUv;
+
+    /// <summary>The hidden signal's current value.</summary>
+    public (double X, double Y) Signal => (_signal.X, _signal.Y);
+
+    /// <summary>Called with every spike as it is generated (ground truth), or null.</summary>
+    public Action<Spike>? SpikeObserver { get; set; }
+
+    /// <summary>Called with the hidden signal once per millisecond step, or null.</summary>
+    public Action<ulong, double, double>? SignalObserver { get; set; }
+
+    /// <summary>Baseline rate of a neuron, Hz.</summary>
+    public float BaseRateHz(int neuron) => _baseRate[neuron];
+
+    /// <summary>True for an excitatory neuron.</summary>
+    public bool IsExcitatory(int neuron) => _excitatory[neuron];
+
+    /// <summary>Waveform template index of a neuron (see <see cref="SpikeWaveforms"/>).</summary>
+    public int TemplateOf(int neuron) => _template[neuron];
+
+    /// <summary>Position of a neuron, um.</summary>
+    public (float X, float Y, float Z) PositionOf(int neuron) => (_x[neuron], _y[neuron], _z[neuron]);
+
+    /// <summary>The channels that see a neuron, with its peak amplitude at each, uV.</summary>
+    public (ReadOnlyMemory<int> Channels, ReadOnlyMemory<float> PeakUv) FootprintOf(int neuron)
+    {
+        int start = _footprintStart[neuron];
+        int length = _footprintStart[neuron + 1] - start;
+        return (_footprintChannel.AsMemory(start, length), _footprintPeakUv.AsMemory(start, length));
+    }
+
+    /// <summary>Footprint as spans, for the hot path.</summary>
+    internal void Footprint(int neuron, out ReadOnlySpan<int> channels, out ReadOnlySpan<float> peakUv)
+    {
+        int start = _footprintStart[neuron];
+        int length = _footprintStart[neuron + 1] - start;
+        channels = _footprintChannel.AsSpan(start, length);
+        peakUv = _footprintPeakUv.AsSpan(start, length);
+    }
+
+    /// <summary>
+    /// Simulates until the clock reaches at least <paramref name="sample"/>, then returns the
+    /// spikes with onsets before <paramref name="sample"/> that were not returned before, in
+    /// generation order (each millisecond's spikes together).
+    /// </summary>
+    public ReadOnlySpan<Spike> TakeSpikesBefore(ulong sample)
+    {
+        while (Now < sample)
+        {
+            Step();
+        }
+
+        // Keep the spikes at or after the cut for the next call, in order.
+        _scratch.Clear();
+        Span<Spike> all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pending);
+        int keep = 0;
+        foreach (Spike s in all)
+        {
+            if (s.Sample < sample)
+            {
+                _scratch.Add(s);
+            }
+            else
+            {
+                all[keep++] = s;
+            }
+        }
+
+        _pending.RemoveRange(keep, _pending.Count - keep);
+        return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_scratch);
+    }
+
+    /// <summary>
+    /// A stimulation pulse of <paramref name="amplitudeUa"/> uA on channel <paramref name="channel"/>
+    /// at <paramref name="sample"/>: every neuron within r = sqrt(I / k) of the tip that is not
+    /// refractory fires 2 to 5 ms later. Returns the neurons recruited.
+    /// </summary>
+    public IReadOnlyList<int> Stimulate(int channel, double amplitudeUa, ulong sample)
+    {
+        double radiusUm = 1000 * Math.Sqrt(Math.Abs(amplitudeUa) / _options.StimKUaPerMm2);
+        var recruited = new List<int>();
+        for (int i = 0; i < _x.Length; i++)
+        {
+            if (_geometry.Distance(channel, _x[i], _y[i], _z[i]) <= radiusUm)
+            {
+                ulong latency = (ulong)((2 + (3 * _rng.NextDouble())) * SampleRateHz / 1000);
+                _evoked.Enqueue(i, sample + latency);
+                recruited.Add(i);
+            }
+        }
+
+        return recruited;
+    }
+
+    private void Step()
+    {
+        ulong start = Now;
+        ulong end = start + (ulong)_samplesPerStep;
+        _signal.Step();
+        SignalObserver?.Invoke(start, _signal.X, _signal.Y);
+        float vx = (float)_signal.X;
+        float vy = (float)_signal.Y;
+        const float Dt = 0.001f;
+
+        float[] drive = _drive;
+        float[] pendingDrive = _pendingDrive;
+        for (int i = 0; i < drive.Length; i++)
+        {
+            drive[i] = (drive[i] * _synapticDecay) + pendingDrive[i];
+            pendingDrive[i] = 0;
+        }
+
+        for (int i = 0; i < _x.Length; i++)
+        {
+            if (_refractoryUntil[i] > start)
+            {
+                continue;
+            }
+
+            float modulation = 1 + (_tuneX[i] * vx) + (_tuneY[i] * vy);
+            float rate = (_baseRate[i] * Math.Max(modulation, 0)) + drive[i];
+            _hazard[i] += Math.Clamp(rate, 0, 500) * Dt;
+            if (_hazard[i] >= _threshold[i])
+            {
+                Fire(i, start + (ulong)_rng.Next(_samplesPerStep));
+            }
+        }
+
+        while (_evoked.TryPeek(out int neuron, out ulong at) && at < end)
+        {
+            _evoked.Dequeue();
+            if (_refractoryUntil[neuron] <= at)
+            {
+                Fire(neuron, at);
+            }
+        }
+
+        Now = end;
+    }
+
+    private void Fire(int neuron, ulong sample)
+    {
+        _hazard[neuron] = 0;
+        _threshold[neuron] = (float)_rng.NextExponential();
+        _refractoryUntil[neuron] = sample + _refractorySamples;
+        float kick = _excitatory[neuron] ? (float)_options.ExcitatoryKickHz : -(float)_options.InhibitoryKickHz;
+        for (int k = _targetStart[neuron]; k < _targetStart[neuron + 1]; k++)
+        {
+            _pendingDrive[_targets[k]] += kick;
+        }
+
+        var spike = new Spike(neuron, sample);
+        _pending.Add(spike);
+        SpikeObserver?.Invoke(spike);
+    }
+
+    private static (int[] Start, int[] Targets) BuildTargets(int n, int fanOut, ref Rng rng)
+    {
+        int perNeuron = Math.Min(fanOut, n - 1);
+        var start = new int[n + 1];
+        var targets = new int[n * perNeuron];
+        for (int i = 0; i < n; i++)
+        {
+            start[i] = i * perNeuron;
+            for (int k = 0; k < perNeuron; k++)
+            {
+                int t = rng.Next(n - 1);
+                targets[(i * perNeuron) + k] = t >= i ? t + 1 : t;
+            }
+        }
+
+        start[n] = n * perNeuron;
+        return (start, targets);
+    }
+
+    /// <summary>
+    /// A neuron's spike seen at distance d has peak A0 exp(-d / 50 um); channels where that is
+    /// below 2 uV (a third of the noise) are left out.
+    /// </summary>
+    private (int[] Start, int[] Channel, float[] Peak) BuildFootprints()
+    {
+        const float SpaceConstantUm = 50;
+        const float FloorUv = 2;
+        var start = new int[_x.Length + 1];
+        var channels = new List<int>();
+        var peaks = new List<float>();
+        float reach = SpaceConstantUm * MathF.Log(_peakUv.Max() / FloorUv);
+        ReadOnlySpan<float> ex = _geometry.X, ey = _geometry.Y, ez = _geometry.Z;
+        for (int i = 0; i < _x.Length; i++)
+        {
+            start[i] = channels.Count;
+            for (int c = 0; c < _geometry.ChannelCount; c++)
+            {
+                // Cheap reject on one axis before the distance.
+                if (MathF.Abs(ex[c] - _x[i]) > reach || MathF.Abs(ey[c] - _y[i]) > reach || MathF.Abs(ez[c] - _z[i]) > reach)
+                {
+                    continue;
+                }
+
+                float peak = _peakUv[i] * MathF.Exp(-_geometry.Distance(c, _x[i], _y[i], _z[i]) / SpaceConstantUm);
+                if (peak >= FloorUv)
+                {
+                    channels.Add(c);
+                    peaks.Add(peak);
+                }
+            }
+        }
+
+        start[_x.Length] = channels.Count;
+        return (start, [.. channels], [.. peaks]);
+    }
+}
