@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Neurolink.Emulator.Tissue;
 
 /// <summary>
@@ -21,8 +25,9 @@ public sealed class TissueModel
     // Per neuron.
     private readonly float[] _x, _y, _z;
     private readonly float[] _baseRate;
-    private readonly float[] _tuneX, _tuneY;
-    private readonly float[] _hazard, _threshold, _drive, _pendingDrive;
+    // Tuning as rate gains (Hz per unit of signal): rate = max(base + bx vx + by vy, 0) + drive.
+    private readonly float[] _gainX, _gainY;
+    private readonly float[] _hazard, _threshold, _drive;
     private readonly ulong[] _refractoryUntil;
     private readonly bool[] _excitatory;
 
@@ -36,6 +41,8 @@ public sealed class TissueModel
     private readonly float[] _peakUv;
 
     private readonly PriorityQueue<int, ulong> _evoked = new();
+    private readonly PriorityQueue<int, ulong> _refractory = new();
+    private readonly List<int> _firedThisStep = [];
     private readonly List<Spike> _pending = [];
     private readonly List<Spike> _scratch = [];
 
@@ -72,12 +79,11 @@ public sealed class TissueModel
         _y = new float[n];
         _z = new float[n];
         _baseRate = new float[n];
-        _tuneX = new float[n];
-        _tuneY = new float[n];
+        _gainX = new float[n];
+        _gainY = new float[n];
         _hazard = new float[n];
         _threshold = new float[n];
         _drive = new float[n];
-        _pendingDrive = new float[n];
         _refractoryUntil = new ulong[n];
         _excitatory = new bool[n];
         _template = new byte[n];
@@ -102,8 +108,8 @@ public sealed class TissueModel
             if (build.NextDouble() < options.TunedFraction)
             {
                 double preferred = 2 * Math.PI * build.NextDouble();
-                _tuneX[i] = (float)(options.TuningDepth * Math.Cos(preferred));
-                _tuneY[i] = (float)(options.TuningDepth * Math.Sin(preferred));
+                _gainX[i] = (float)(_baseRate[i] * options.TuningDepth * Math.Cos(preferred));
+                _gainY[i] = (float)(_baseRate[i] * options.TuningDepth * Math.Sin(preferred));
             }
 
             _template[i] = (byte)(_excitatory[i] ? build.Next(3) : 3);
@@ -230,26 +236,49 @@ public sealed class TissueModel
         SignalObserver?.Invoke(start, _signal.X, _signal.Y);
         float vx = (float)_signal.X;
         float vy = (float)_signal.Y;
-        const float Dt = 0.001f;
 
-        float[] drive = _drive;
-        float[] pendingDrive = _pendingDrive;
-        for (int i = 0; i < drive.Length; i++)
+        ReleaseRefractory(start);
+
+        // One vectorised pass over six arrays (the state that must be touched every step): recurrent
+        // input decays, the rate follows the tuning, and the integrated rate (hazard) grows; a
+        // refractory neuron has an infinite threshold until it is released.
+        var decay = new Vector<float>(_synapticDecay);
+        var dt = new Vector<float>(0.001f);
+        var vxv = new Vector<float>(vx);
+        var vyv = new Vector<float>(vy);
+        var maxRate = new Vector<float>(500);
+        var tiny = new Vector<float>(1e-6f);
+        int n = _x.Length;
+        int width = Vector<float>.Count;
+        int i = 0;
+        for (; i <= n - width; i += width)
         {
-            drive[i] = (drive[i] * _synapticDecay) + pendingDrive[i];
-            pendingDrive[i] = 0;
+            // Flush what has decayed to nothing: denormal floats are very slow on x86.
+            var drive = new Vector<float>(_drive, i) * decay;
+            drive = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(drive), tiny), Vector<float>.Zero, drive);
+            drive.CopyTo(_drive, i);
+            var tuned = Vector.Max(new Vector<float>(_baseRate, i) + (new Vector<float>(_gainX, i) * vxv) + (new Vector<float>(_gainY, i) * vyv), Vector<float>.Zero);
+            var rate = Vector.Min(Vector.Max(tuned + drive, Vector<float>.Zero), maxRate);
+            var hazard = new Vector<float>(_hazard, i) + (rate * dt);
+            hazard.CopyTo(_hazard, i);
+            if (Vector.GreaterThanOrEqualAny(hazard, new Vector<float>(_threshold, i)))
+            {
+                for (int lane = i; lane < i + width; lane++)
+                {
+                    if (_hazard[lane] >= _threshold[lane])
+                    {
+                        Fire(lane, start + (ulong)_rng.Next(_samplesPerStep));
+                    }
+                }
+            }
         }
 
-        for (int i = 0; i < _x.Length; i++)
+        for (; i < n; i++)
         {
-            if (_refractoryUntil[i] > start)
-            {
-                continue;
-            }
-
-            float modulation = 1 + (_tuneX[i] * vx) + (_tuneY[i] * vy);
-            float rate = (_baseRate[i] * Math.Max(modulation, 0)) + drive[i];
-            _hazard[i] += Math.Clamp(rate, 0, 500) * Dt;
+            _drive[i] *= _synapticDecay;
+            _drive[i] = Math.Abs(_drive[i]) < 1e-6f ? 0 : _drive[i];
+            float tuned = Math.Max(_baseRate[i] + (_gainX[i] * vx) + (_gainY[i] * vy), 0);
+            _hazard[i] += Math.Clamp(tuned + _drive[i], 0, 500) * 0.001f;
             if (_hazard[i] >= _threshold[i])
             {
                 Fire(i, start + (ulong)_rng.Next(_samplesPerStep));
@@ -265,20 +294,43 @@ public sealed class TissueModel
             }
         }
 
+        // Recurrent kicks land after the pass, so every neuron sees this step's spikes next step.
+        ref float drive0 = ref MemoryMarshal.GetArrayDataReference(_drive);
+        foreach (int fired in _firedThisStep)
+        {
+            float kick = _excitatory[fired] ? (float)_options.ExcitatoryKickHz : -(float)_options.InhibitoryKickHz;
+            foreach (int target in _targets.AsSpan(_targetStart[fired], _targetStart[fired + 1] - _targetStart[fired]))
+            {
+                // Targets were drawn below the neuron count at construction: no bounds check needed.
+                Unsafe.Add(ref drive0, target) += kick;
+            }
+        }
+
+        _firedThisStep.Clear();
         Now = end;
+    }
+
+    /// <summary>Neurons whose refractory period ended by <paramref name="now"/> integrate again, from zero.</summary>
+    private void ReleaseRefractory(ulong now)
+    {
+        while (_refractory.TryPeek(out int neuron, out ulong until) && until <= now)
+        {
+            _refractory.Dequeue();
+            if (_refractoryUntil[neuron] <= now && float.IsPositiveInfinity(_threshold[neuron]))
+            {
+                _hazard[neuron] = 0;
+                _threshold[neuron] = (float)_rng.NextExponential();
+            }
+        }
     }
 
     private void Fire(int neuron, ulong sample)
     {
         _hazard[neuron] = 0;
-        _threshold[neuron] = (float)_rng.NextExponential();
+        _threshold[neuron] = float.PositiveInfinity;
         _refractoryUntil[neuron] = sample + _refractorySamples;
-        float kick = _excitatory[neuron] ? (float)_options.ExcitatoryKickHz : -(float)_options.InhibitoryKickHz;
-        for (int k = _targetStart[neuron]; k < _targetStart[neuron + 1]; k++)
-        {
-            _pendingDrive[_targets[k]] += kick;
-        }
-
+        _refractory.Enqueue(neuron, sample + _refractorySamples);
+        _firedThisStep.Add(neuron);
         var spike = new Spike(neuron, sample);
         _pending.Add(spike);
         SpikeObserver?.Invoke(spike);

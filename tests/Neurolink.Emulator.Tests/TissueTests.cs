@@ -1,0 +1,118 @@
+using Neurolink.Emulator.Tissue;
+using Neurolink.Protocol.Payloads;
+
+namespace Neurolink.Emulator.Tests;
+
+public class TissueTests
+{
+    [Fact]
+    public void Firing_rates_are_log_normal_between_about_0_1_and_50_Hz()
+    {
+        var tissue = new TissueModel(ElectrodeGeometry.Grid(1024), new TissueOptions(), seed: 3);
+        var counts = new int[tissue.NeuronCount];
+        const int Seconds = 20;
+        foreach (Spike s in tissue.TakeSpikesBefore(Seconds * 30_000UL))
+        {
+            counts[s.Neuron]++;
+        }
+
+        double[] rates = counts.Select(c => c / (double)Seconds).Order().ToArray();
+        double median = rates[rates.Length / 2];
+        Assert.InRange(median, 1.5, 5);
+        Assert.True(rates[(int)(0.99 * rates.Length)] < 80, $"99th percentile {rates[(int)(0.99 * rates.Length)]} Hz");
+        Assert.True(rates[(int)(0.95 * rates.Length)] > 10, "the distribution should have a long upper tail");
+
+        // ln(rate) of neurons active enough to estimate: roughly symmetric (log-normal).
+        double[] logs = rates.Where(r => r >= 0.5).Select(r => Math.Log(r)).ToArray();
+        double mean = logs.Average();
+        double skew = logs.Select(l => Math.Pow(l - mean, 3)).Average() / Math.Pow(logs.Select(l => Math.Pow(l - mean, 2)).Average(), 1.5);
+        Assert.InRange(skew, -1, 1);
+    }
+
+    [Fact]
+    public void Neurons_never_fire_twice_within_the_refractory_period()
+    {
+        var tissue = new TissueModel(ElectrodeGeometry.Grid(256), new TissueOptions { Neurons = 2000 }, seed: 4);
+        var last = new Dictionary<int, ulong>();
+        foreach (Spike s in tissue.TakeSpikesBefore(5 * 30_000UL).ToArray().OrderBy(s => s.Sample))
+        {
+            if (last.TryGetValue(s.Neuron, out ulong previous))
+            {
+                Assert.True(s.Sample - previous >= 60, $"neuron {s.Neuron} fired {s.Sample - previous} samples after its last spike");
+            }
+
+            last[s.Neuron] = s.Sample;
+        }
+    }
+
+    [Fact]
+    public void A_least_squares_decoder_recovers_the_hidden_signal_from_1_ms_spike_counts()
+    {
+        using var driver = new FirmwareDriver(new EmulatorOptions { Seed = 11, RecordGroundTruth = true });
+        driver.Start(StreamMask.Counts);
+        driver.Run(60_000);
+
+        // Features: each channel's 1 ms counts, smoothed with a 50 ms exponential (causal) window.
+        var bins = driver.OfType(Protocol.FrameType.SpikeCounts).ToList();
+        var signal = driver.Truth.Signal().ToDictionary(s => s.Sample);
+        int channels = driver.Firmware.Capabilities.ChannelCount is var c ? (int)c : 0;
+        var smooth = new double[channels];
+        var rows = new List<double[]>();
+        var targets = new List<(double X, double Y)>();
+        double decay = Math.Exp(-1 / 50.0);
+        foreach (HostFrame bin in bins)
+        {
+            SpikeCounts.TryRead(bin.Payload, out SpikeCounts counts, out _);
+            for (int ch = 0; ch < channels; ch++)
+            {
+                smooth[ch] = (smooth[ch] * decay) + counts.Counts[ch];
+            }
+
+            // One row every 20 ms keeps the normal equations small; the features still integrate every 1 ms bin.
+            if (bin.Header.SampleClock % 600 == 0 && signal.TryGetValue(bin.Header.SampleClock, out var truth))
+            {
+                rows.Add([.. smooth, 1.0]);
+                targets.Add((truth.X, truth.Y));
+            }
+        }
+
+        int train = rows.Count * 2 / 3;
+        double r2x = Decoder.FitAndScore(rows, targets.Select(t => t.X).ToList(), train);
+        double r2y = Decoder.FitAndScore(rows, targets.Select(t => t.Y).ToList(), train);
+        Assert.True(r2x >= 0.7 && r2y >= 0.7, $"held-out R^2 was {r2x:F3} (x) and {r2y:F3} (y)");
+    }
+
+    [Fact]
+    public void Stimulation_recruits_neurons_near_the_electrode_and_not_distant_ones()
+    {
+        var geometry = ElectrodeGeometry.Grid(1024);
+        var tissue = new TissueModel(geometry, new TissueOptions(), seed: 21);
+        const int Electrode = 500;
+        const ulong At = 30_000;
+        Spike[] before = tissue.TakeSpikesBefore(At).ToArray();
+        IReadOnlyList<int> recruited = tissue.Stimulate(Electrode, 20, At);
+
+        // I = k r^2: 20 uA recruits within about 124 um.
+        Assert.NotEmpty(recruited);
+        Assert.All(recruited, n =>
+        {
+            var (x, y, z) = tissue.PositionOf(n);
+            Assert.True(geometry.Distance(Electrode, x, y, z) <= 125);
+        });
+
+        var evoked = tissue.TakeSpikesBefore(At + 300).ToArray();
+        var fired = evoked.Where(s => s.Sample >= At + 60 && s.Sample <= At + 150).Select(s => s.Neuron).ToHashSet();
+        Assert.True(recruited.Count(fired.Contains) >= recruited.Count * 0.8, "most recruited neurons fire 2 to 5 ms after the pulse");
+
+        // Neurons beyond 500 um fire in the 2 to 5 ms after the pulse as they did in the 3 ms before it: no volley.
+        bool Far(Spike s)
+        {
+            var (x, y, z) = tissue.PositionOf(s.Neuron);
+            return geometry.Distance(Electrode, x, y, z) > 500;
+        }
+
+        int farBefore = before.Count(s => s.Sample >= At - 90 && Far(s));
+        int farAfter = evoked.Count(s => s.Sample >= At + 60 && s.Sample < At + 150 && Far(s));
+        Assert.True(farAfter < (2 * farBefore) + 20, $"{farAfter} distant neurons fired 2 to 5 ms after the pulse, {farBefore} in the 3 ms before it");
+    }
+}
