@@ -109,6 +109,11 @@ public sealed class HeadstageEmulator : IDisposable
         var wall = Stopwatch.StartNew();
         ulong pacedOrigin = _firmware.Clock;
         double rate = _firmware.Tissue.SampleRateHz * (1 + (_options.Faults.DriftPpm * 1e-6));
+        if (_options.Clock == EmulatorClock.Paced && _options.Faults.DriftPpm != 0)
+        {
+            Truth.AddFault(new InjectedFault("drift", _firmware.Clock, 0, 0, 0, (long)_options.Faults.DriftPpm));
+        }
+
         while (!_stop.IsCancellationRequested && !link.IsClosed)
         {
             bool busy = false;

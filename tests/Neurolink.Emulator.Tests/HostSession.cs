@@ -26,6 +26,7 @@ public sealed class HostSession : IDisposable
     private readonly uint[] _sequence = new uint[65536];
     private readonly object _countersGate = new();
     private DeframerCounters _counters;
+    private readonly List<HostFrame> _all = [];
 
     public HostSession(ITransport transport)
     {
@@ -46,6 +47,15 @@ public sealed class HostSession : IDisposable
     }
 
     public bool Closed { get; private set; }
+
+    /// <summary>Every frame received so far and the counters after the last of them, taken together.</summary>
+    public (List<HostFrame> Frames, DeframerCounters Counters) Snapshot()
+    {
+        lock (_countersGate)
+        {
+            return ([.. _all], _counters);
+        }
+    }
 
     public uint Send<T>(in T payload, StreamKind stream = StreamKind.Control)
         where T : IFramePayload, allows ref struct
@@ -171,7 +181,9 @@ public sealed class HostSession : IDisposable
 
                     while (_deframer.TryRead(out Frame frame))
                     {
-                        _frames.Add(new HostFrame(frame.Header, frame.Payload.ToArray()));
+                        var copy = new HostFrame(frame.Header, frame.Payload.ToArray());
+                        _all.Add(copy);
+                        _frames.Add(copy);
                     }
 
                     _counters = _deframer.Counters;

@@ -14,6 +14,7 @@ public sealed class FaultInjector
     private readonly List<(long ReleaseAtMs, byte[] Bytes)> _delayed = [];
     private Rng _rng;
     private byte[]? _heldForReorder;
+    private QueuedFrame _heldFrame;
     private long _framesSent;
     private long _nextBitFlip;
     private long _nextByteDrop;
@@ -95,8 +96,10 @@ public sealed class FaultInjector
 
         if (Chance(_plan.ReorderRate) && _heldForReorder is null)
         {
+            // Held back until the next frame of the same stream has gone: it arrives after its successor.
             Record("reorder", clock, frame, 0);
             _heldForReorder = bytes.ToArray();
+            _heldFrame = frame;
             return;
         }
 
@@ -107,10 +110,10 @@ public sealed class FaultInjector
             Emit(bytes, wire, clock, frame);
         }
 
-        if (_heldForReorder is { } held)
+        if (_heldForReorder is { } held && _heldFrame.Stream == frame.Stream)
         {
             _heldForReorder = null;
-            Emit(held, wire, clock, frame);
+            Emit(held, wire, clock, _heldFrame);
         }
     }
 
