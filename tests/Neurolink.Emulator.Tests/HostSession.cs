@@ -189,9 +189,9 @@ public sealed class HostSession : IDisposable
                     _counters = _deframer.Counters;
                 }
 
-                if (n == 0)
+                if (n == 0 || _stop.IsCancellationRequested)
                 {
-                    Closed = true;
+                    Closed = n == 0;
                     return;
                 }
             }

@@ -126,11 +126,15 @@ public sealed partial class HeadstageFirmware : IDisposable
     }
 
     /// <summary>
-    /// The link was lost and a new one made: bytes half-received are dropped and frames not yet
-    /// sent are lost; the session goes on until the host says HELLO again.
+    /// The link was lost (SPEC section 6, step 6): bytes half-received and frames not yet sent are
+    /// dropped, acquisition stops, every stimulation program is disarmed, and the device waits for HELLO.
     /// </summary>
     public void OnLinkReset()
     {
+        _acquisition = null;
+        _stimulator.Disarm(StimDisarm.All);
+        _stimulator.Enabled = false;
+        _negotiated = false;
         _receiver.Complete();
         while (_receiver.TryRead(out _))
         {

@@ -1,0 +1,3 @@
+using Neurolink.Emulator.Cli;
+
+return await EmulatorCommands.Build().Parse(args).InvokeAsync();
