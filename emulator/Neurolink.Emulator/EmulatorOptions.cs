@@ -34,6 +34,20 @@ public sealed record class EmulatorOptions
     /// <summary>Keep every true spike and the hidden signal in the ground truth (memory grows with time).</summary>
     public bool RecordGroundTruth { get; init; }
 
+    /// <summary>Reads settings from an <c>emu://?channels=256&amp;seed=3</c> device URI.</summary>
+    /// <exception cref="FormatException">Not an emu:// URI, or a bad setting, named in the message.</exception>
+    public static EmulatorOptions FromUri(string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (!uri.StartsWith("emu://", StringComparison.Ordinal))
+        {
+            throw new FormatException($"'{uri}' is not an emulator URI; write emu://?channels=1024&seed=1");
+        }
+
+        int query = uri.IndexOf('?', StringComparison.Ordinal);
+        return FromQuery(query < 0 ? null : uri[(query + 1)..]);
+    }
+
     /// <summary>
     /// Reads settings from a URI query such as <c>channels=256&amp;seed=3&amp;faults=bitflip:1e-5</c>.
     /// Keys: channels, seed, geometry, neurons, faults, clock (virtual|paced), fifo-bytes, truth (0|1).

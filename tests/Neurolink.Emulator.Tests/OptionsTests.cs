@@ -32,6 +32,14 @@ public class OptionsTests
     }
 
     [Fact]
+    public void An_emu_uri_is_read_and_another_scheme_refused()
+    {
+        Assert.Equal(256, EmulatorOptions.FromUri("emu://?channels=256&seed=3&faults=bitflip:1e-5,drop:1e-4").Channels);
+        Assert.Equal(1024, EmulatorOptions.FromUri("emu://").Channels);
+        Assert.Contains("not an emulator URI", Assert.Throws<FormatException>(() => EmulatorOptions.FromUri("tcp://127.0.0.1:7300")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_fault_syntax_of_the_issue_parses()
     {
         FaultPlan plan = FaultPlan.Parse("bitflip:1e-5,drop:1e-4,disconnect-after:50000");

@@ -1,9 +1,10 @@
 using Neurolink.Emulator.Tissue;
+using Xunit.Abstractions;
 using Neurolink.Protocol.Payloads;
 
 namespace Neurolink.Emulator.Tests;
 
-public class TissueTests
+public class TissueTests(ITestOutputHelper output)
 {
     [Fact]
     public void Firing_rates_are_log_normal_between_about_0_1_and_50_Hz()
@@ -18,6 +19,7 @@ public class TissueTests
 
         double[] rates = counts.Select(c => c / (double)Seconds).Order().ToArray();
         double median = rates[rates.Length / 2];
+        output.WriteLine($"rates: median {median:F2} Hz, 5th {rates[rates.Length / 20]:F2}, 95th {rates[rates.Length * 19 / 20]:F2}, 99th {rates[rates.Length * 99 / 100]:F2}");
         Assert.InRange(median, 1.5, 5);
         Assert.True(rates[(int)(0.99 * rates.Length)] < 80, $"99th percentile {rates[(int)(0.99 * rates.Length)]} Hz");
         Assert.True(rates[(int)(0.95 * rates.Length)] > 10, "the distribution should have a long upper tail");
@@ -52,14 +54,14 @@ public class TissueTests
         driver.Start(StreamMask.Counts);
         driver.Run(60_000);
 
-        // Features: each channel's 1 ms counts, smoothed with a 50 ms exponential (causal) window.
+        // Features: each channel's 1 ms counts, smoothed with a 30 ms exponential (causal) window.
         var bins = driver.OfType(Protocol.FrameType.SpikeCounts).ToList();
         var signal = driver.Truth.Signal().ToDictionary(s => s.Sample);
         int channels = driver.Firmware.Capabilities.ChannelCount is var c ? (int)c : 0;
         var smooth = new double[channels];
         var rows = new List<double[]>();
         var targets = new List<(double X, double Y)>();
-        double decay = Math.Exp(-1 / 50.0);
+        double decay = Math.Exp(-1 / 30.0);
         foreach (HostFrame bin in bins)
         {
             SpikeCounts.TryRead(bin.Payload, out SpikeCounts counts, out _);
@@ -79,6 +81,7 @@ public class TissueTests
         int train = rows.Count * 2 / 3;
         double r2x = Decoder.FitAndScore(rows, targets.Select(t => t.X).ToList(), train);
         double r2y = Decoder.FitAndScore(rows, targets.Select(t => t.Y).ToList(), train);
+        output.WriteLine($"held-out R^2: x {r2x:F3}, y {r2y:F3} ({rows.Count - train} test rows, {channels} channels)");
         Assert.True(r2x >= 0.7 && r2y >= 0.7, $"held-out R^2 was {r2x:F3} (x) and {r2y:F3} (y)");
     }
 
