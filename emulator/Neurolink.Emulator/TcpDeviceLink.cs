@@ -75,9 +75,8 @@ public sealed class TcpDeviceLink : IDeviceLink
             return;
         }
 
-        var read = new List<Socket> { _socket };
-        var write = wantWrite ? new List<Socket> { _socket } : null;
-        Socket.Select(read, write, null, (int)timeout.TotalMicroseconds);
+        // Waiting to write means the host is slow to read; otherwise wait for its next bytes.
+        _socket.Poll((int)timeout.TotalMicroseconds, wantWrite ? SelectMode.SelectWrite : SelectMode.SelectRead);
     }
 
     /// <inheritdoc/>

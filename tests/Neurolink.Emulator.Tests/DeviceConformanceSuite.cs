@@ -181,6 +181,25 @@ public abstract class DeviceConformanceSuite : IDisposable
     }
 
     [Fact]
+    public void Malformed_requests_are_refused_as_malformed()
+    {
+        Session.Hello();
+        var shortWrite = new byte[WireFormat.FrameLength(4)];
+        FrameEncoder.Encode(shortWrite, (byte)FrameType.RegWrite, FrameFlags.None, 0, 0, 1, [1, 0, 0, 0]);
+        Session.SendRaw(shortWrite);
+        HostFrame nack = Session.Expect(FrameType.Nack);
+        Nack.TryRead(nack.Payload, out Nack n, out _);
+        Assert.Equal(RegisterError.Malformed, n.Error);
+
+        var shortArm = new byte[WireFormat.FrameLength(34)];
+        FrameEncoder.Encode(shortArm, (byte)FrameType.StimArm, FrameFlags.None, StreamAddress.Of(StreamKind.Stim), 0, 0, new byte[34]);
+        Session.SendRaw(shortArm);
+        HostFrame stimNack = Session.Expect(FrameType.StimNack);
+        StimNack.TryRead(stimNack.Payload, out StimNack sn, out _);
+        Assert.Equal(StimRefusal.Malformed, sn.Reason);
+    }
+
+    [Fact]
     public void Every_stream_numbers_its_frames_from_0_after_hello()
     {
         Session.Hello();

@@ -119,3 +119,47 @@ public class TissueTests(ITestOutputHelper output)
         Assert.True(farAfter < (2 * farBefore) + 20, $"{farAfter} distant neurons fired 2 to 5 ms after the pulse, {farBefore} in the 3 ms before it");
     }
 }
+
+public class HiddenSignalTests
+{
+    [Fact]
+    public void Centre_out_reaches_go_towards_one_of_eight_targets_and_back()
+    {
+        var signal = new HiddenSignal(HiddenSignalKind.CentreOut, seed: 1);
+        var angles = new HashSet<int>();
+        for (int ms = 0; ms < 40_000; ms++)
+        {
+            signal.Step();
+            double speed = Math.Sqrt((signal.X * signal.X) + (signal.Y * signal.Y));
+            Assert.InRange(speed, 0, 1.5 + 1e-9);
+            if (speed > 0.5)
+            {
+                double degrees = Math.Atan2(signal.Y, signal.X) * 180 / Math.PI;
+                int rounded = (int)Math.Round(degrees / 45) * 45;
+                Assert.True(Math.Abs(degrees - rounded) < 1e-6, $"{degrees} degrees is not a target direction");
+                angles.Add((rounded + 360) % 360);
+            }
+        }
+
+        Assert.Equal(8, angles.Count);
+    }
+
+    [Fact]
+    public void The_random_trajectory_is_smooth_with_unit_spread()
+    {
+        var signal = new HiddenSignal(HiddenSignalKind.RandomTrajectory, seed: 2);
+        var xs = new List<double>();
+        double maxStep = 0, previous = 0;
+        for (int ms = 0; ms < 60_000; ms++)
+        {
+            signal.Step();
+            maxStep = Math.Max(maxStep, Math.Abs(signal.X - previous));
+            previous = signal.X;
+            xs.Add(signal.X);
+        }
+
+        double sd = Math.Sqrt(xs.Select(x => x * x).Average() - Math.Pow(xs.Average(), 2));
+        Assert.InRange(sd, 0.7, 1.3);
+        Assert.True(maxStep < 0.3, $"the signal jumped by {maxStep} in 1 ms");
+    }
+}

@@ -245,7 +245,15 @@ public sealed partial class HeadstageFirmware
             {
                 Span<SpikeEvent> events = CollectionsMarshal.AsSpan(_events);
                 events.Sort(static (a, b) => a.SampleOffset != b.SampleOffset ? a.SampleOffset.CompareTo(b.SampleOffset) : a.Channel.CompareTo(b.Channel));
-                _device.SendData(new SpikeEvents((uint)binSamples, events[..Math.Min(events.Length, ushort.MaxValue)]), s_events, _binStart, (ulong)binSamples);
+                // More than 65535 events in one window go out as several frames of the same window (SPEC 4.9).
+                int offset = 0;
+                do
+                {
+                    int count = Math.Min(events.Length - offset, ushort.MaxValue);
+                    _device.SendData(new SpikeEvents((uint)binSamples, events.Slice(offset, count)), s_events, _binStart, (ulong)binSamples);
+                    offset += count;
+                }
+                while (offset < events.Length);
             }
 
             Array.Clear(_counts);
