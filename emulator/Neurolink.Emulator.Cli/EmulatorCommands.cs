@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Neurolink.Emulator.Faults;
+using Neurolink.Transport;
 
 namespace Neurolink.Emulator.Cli;
 
@@ -190,21 +191,21 @@ public static class EmulatorCommands
     public static bool TryParseTcp(string uri, out IPEndPoint? endpoint, out string? problem)
     {
         endpoint = null;
-        problem = null;
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out Uri? parsed) || parsed.Scheme != "tcp" || parsed.Port < 0)
+        bool anyPort = uri.EndsWith(":0", StringComparison.Ordinal);
+        if (!DeviceUri.TryParse(anyPort ? uri[..^1] + "1" : uri, out DeviceUri? parsed, out problem) || parsed!.Kind != DeviceKind.Tcp)
         {
-            problem = $"'{uri}' is not a TCP address; write tcp://127.0.0.1:7300";
+            problem ??= $"'{uri}' is not a TCP address; write tcp://127.0.0.1:7300";
             return false;
         }
 
-        IPAddress? address = parsed.Host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(parsed.Host.Trim('[', ']'), out IPAddress? a) ? a : null;
+        IPAddress? address = parsed.Host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(parsed.Host, out IPAddress? a) ? a : null;
         if (address is null)
         {
             problem = $"'{parsed.Host}' in {uri} is not an IP address; the emulator listens on an address such as 127.0.0.1";
             return false;
         }
 
-        endpoint = new IPEndPoint(address, parsed.Port);
+        endpoint = new IPEndPoint(address, anyPort ? 0 : parsed.Port);
         return true;
     }
 

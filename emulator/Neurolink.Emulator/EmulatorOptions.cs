@@ -1,6 +1,7 @@
 using System.Globalization;
 using Neurolink.Emulator.Faults;
 using Neurolink.Emulator.Tissue;
+using Neurolink.Transport;
 
 namespace Neurolink.Emulator;
 
@@ -38,14 +39,10 @@ public sealed record class EmulatorOptions
     /// <exception cref="FormatException">Not an emu:// URI, or a bad setting, named in the message.</exception>
     public static EmulatorOptions FromUri(string uri)
     {
-        ArgumentNullException.ThrowIfNull(uri);
-        if (!uri.StartsWith("emu://", StringComparison.Ordinal))
-        {
-            throw new FormatException($"'{uri}' is not an emulator URI; write emu://?channels=1024&seed=1");
-        }
-
-        int query = uri.IndexOf('?', StringComparison.Ordinal);
-        return FromQuery(query < 0 ? null : uri[(query + 1)..]);
+        DeviceUri parsed = DeviceUri.Parse(uri);
+        return parsed.Kind == DeviceKind.Emulator
+            ? FromQuery(parsed.Query)
+            : throw new FormatException($"'{uri}' is not an emulator URI; write emu://?channels=1024&seed=1");
     }
 
     /// <summary>

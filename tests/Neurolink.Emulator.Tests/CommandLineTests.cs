@@ -36,7 +36,7 @@ public class CommandLineTests
     }
 
     [Theory]
-    [InlineData("--listen http://x", "is not a TCP address")]
+    [InlineData("--listen http://x", "has no known scheme")]
     [InlineData("--faults nonsense:1", "fault kind 'nonsense' is unknown")]
     [InlineData("--listen tcp://127.0.0.1:7 --pty", "choose one of --listen and --pty")]
     [InlineData("bench --mode raw --seconds -1", "--seconds -1 is out of range")]
