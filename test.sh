@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Neurolink on a fresh machine: installs what is missing, builds and runs the
+# Runs every test of Neurolink on a fresh machine: installs what is missing (cmake, gcc,
+# libusb-1.0-0, through apt-get), builds and runs the
 # C reference codec's ctest suite, then every .NET test project. Prints one closing line:
 #   tests: N passed, N failed
 set -uo pipefail
@@ -8,6 +9,8 @@ cd "$(dirname "$0")"
 need=()
 command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(gcc)
+# libusb comes from the OS; the USB tests load it for real.
+ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0' || need+=(libusb-1.0-0)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
