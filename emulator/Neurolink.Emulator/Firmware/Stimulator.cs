@@ -2,9 +2,6 @@ using Neurolink.Protocol.Payloads;
 
 namespace Neurolink.Emulator.Firmware;
 
-/// <summary>Why a stimulation request was refused, with the limit and the value that broke it (SPEC section 8).</summary>
-public readonly record struct StimRefusalDetail(StimRefusal Reason, uint Limit, uint Actual, ushort Channel = StimNack.NoChannel);
-
 /// <summary>One pulse of an armed train, due at a sample clock.</summary>
 public readonly record struct ScheduledPulse(ulong Sample, ushort ProgramId, int Generation);
 
@@ -174,65 +171,8 @@ public sealed class Stimulator
         return false;
     }
 
-    private StimRefusalDetail? Check(StimProgram p, ReadOnlySpan<ushort> channels)
-    {
-        if (p.PulseCount == 0 || p.PulseRateHz == 0)
-        {
-            return new StimRefusalDetail(StimRefusal.Malformed, 1, 0);
-        }
-
-        if (p.ProgramId >= _slots.Length)
-        {
-            return new StimRefusalDetail(StimRefusal.ProgramSlotOutOfRange, (uint)_slots.Length, p.ProgramId);
-        }
-
-        if (!p.IsChargeBalanced)
-        {
-            return new StimRefusalDetail(StimRefusal.NotChargeBalanced, Saturate(p.Phase2ChargeNaUs), Saturate(p.Phase1ChargeNaUs));
-        }
-
-        uint amplitude = (uint)Math.Max(Math.Abs((long)p.Phase1AmplitudeNa), Math.Abs((long)p.Phase2AmplitudeNa));
-        if (amplitude > MaxAmplitudeNa)
-        {
-            return new StimRefusalDetail(StimRefusal.AmplitudeOverLimit, MaxAmplitudeNa, amplitude);
-        }
-
-        uint width = Math.Max(p.Phase1WidthUs, p.Phase2WidthUs);
-        if (width > MaxPhaseWidthUs)
-        {
-            return new StimRefusalDetail(StimRefusal.WidthOverLimit, MaxPhaseWidthUs, width);
-        }
-
-        long chargeNaUs = Math.Max(p.Phase1ChargeNaUs, p.Phase2ChargeNaUs);
-        if (chargeNaUs > (long)MaxChargePc * 1000)
-        {
-            return new StimRefusalDetail(StimRefusal.ChargeOverLimit, MaxChargePc, Saturate((chargeNaUs + 999) / 1000));
-        }
-
-        if (p.PulseRateHz > MaxPulseRateHz)
-        {
-            return new StimRefusalDetail(StimRefusal.RateOverLimit, MaxPulseRateHz, p.PulseRateHz);
-        }
-
-        long pulseUs = (long)p.Phase1WidthUs + p.InterphaseGapUs + p.Phase2WidthUs;
-        long periodUs = 1_000_000 / p.PulseRateHz;
-        if (pulseUs > periodUs)
-        {
-            return new StimRefusalDetail(StimRefusal.PulseDoesNotFit, (uint)periodUs, Saturate(pulseUs));
-        }
-
-        foreach (ushort c in channels)
-        {
-            if (c >= _channels)
-            {
-                return new StimRefusalDetail(StimRefusal.ChannelNotStimulable, (uint)_channels, c, c);
-            }
-        }
-
-        return null;
-    }
-
-    private static uint Saturate(long value) => (uint)Math.Clamp(value, 0, uint.MaxValue);
+    private StimRefusalDetail? Check(StimProgram p, ReadOnlySpan<ushort> channels) =>
+        StimSafety.CheckArm(p, channels, new StimLimits(MaxAmplitudeNa, MaxPhaseWidthUs, MaxChargePc, MaxPulseRateHz), _slots.Length, _channels, static _ => true);
 
     private sealed record Slot(StimProgram Program, ushort[] Channels, int Generation);
 }

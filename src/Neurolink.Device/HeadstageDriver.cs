@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using Neurolink.Protocol;
+using Neurolink.Protocol.Payloads;
+using Neurolink.Transport;
+
+namespace Neurolink.Device;
+
+/// <summary>Receives every data frame (and GAP) on the driver's reader thread; the frame is valid only during the call.</summary>
+public delegate void FrameHandler(in Frame frame);
+
+/// <summary>
+/// The headstage driver's control path (SPEC sections 4 to 8) over any transport: HELLO and
+/// version negotiation, registers with timeout and retry, START/STOP, stimulation checked on
+/// the host against the device's limits before it is sent, PING for the round trip. A
+/// dedicated thread reads the transport; answers are matched to requests by sequence number and
+/// data frames go to <see cref="DataFrame"/>. One request at a time.
+/// </summary>
+public sealed class HeadstageDriver : IDisposable
+{
+    private readonly ITransport _transport;
+    private readonly HeadstageDriverOptions _options;
+    private readonly Deframer _deframer = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _reader;
+    private readonly object _gate = new(); // guards the receiver: the reader thread and Connect/Counters
+    private readonly uint[] _sequence = new uint[65536];
+    private readonly SemaphoreSlim _oneRequest = new(1, 1);
+    private byte[] _encodeBuffer = new byte[4096];
+    private Pending? _pending;
+    private StimLimits _limits;
+    private bool _closed;
+
+    /// <summary>Takes a transport it will own and starts the reader thread; call <see cref="Connect"/> next.</summary>
+    public HeadstageDriver(ITransport transport, HeadstageDriverOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        _transport = transport;
+        _options = options ?? new HeadstageDriverOptions();
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "neurolink-reader " + transport.Uri };
+        _reader.Start();
+    }
+
+    /// <summary>Every frame that is not an answer to a request: data, GAP, HEARTBEAT, ERROR.</summary>
+    public FrameHandler? DataFrame { get; set; }
+
+    /// <summary>What the device reported at <see cref="Connect"/>, or null before.</summary>
+    public Capabilities? Capabilities { get; private set; }
+
+    /// <summary>The receiver's counters: frames, CRC errors, resync bytes, sequence gaps.</summary>
+    public DeframerCounters Counters { get { lock (_gate) { return _deframer.Counters; } } }
+
+    /// <summary>True once the link has closed (the device went away).</summary>
+    public bool LinkClosed => Volatile.Read(ref _closed);
+
+    /// <summary>Says HELLO and returns the device's capabilities.</summary>
+    /// <exception cref="DeviceException">No answer, or no protocol version in common.</exception>
+    public Capabilities Connect()
+    {
+        lock (_gate)
+        {
+            Array.Clear(_sequence);
+            _deframer.ResetSequences();
+        }
+
+        HostFrame answer = Request(new Hello(WireFormat.Version, WireFormat.Version, WireFormat.MaxFrameBytes, (ulong)Stopwatch.GetTimestamp()), StreamKind.Control, FrameType.Capabilities, "HELLO", retry: true);
+        if (!Capabilities.TryRead(answer.Payload, out Capabilities? caps, out string? error))
+        {
+            throw new DeviceException($"device {_transport.Uri} answered HELLO with malformed capabilities: {error}");
+        }
+
+        if (caps!.SelectedVersion == 0)
+        {
+            throw new DeviceException($"device {_transport.Uri} speaks protocol versions {caps.MinVersion}..{caps.MaxVersion}, and this host speaks {WireFormat.Version}; update the host or the firmware");
+        }
+
+        Capabilities = caps;
+        _limits = new StimLimits(caps.MaxAmplitudeNa, caps.MaxPhaseWidthUs, caps.MaxChargePc, caps.MaxPulseRateHz);
+        return caps;
+    }
+
+    /// <summary>Reads a register (SPEC section 5).</summary>
+    /// <exception cref="RegisterRefusedException">The device refused, with its error.</exception>
+    public uint ReadRegister(uint address) => Ack(new RegRead(address), $"read of register 0x{address:X}", retry: true).Value;
+
+    /// <summary>Writes a register; returns the device sample clock at which it took effect.</summary>
+    /// <exception cref="RegisterRefusedException">The device refused, with its error; nothing changed.</exception>
+    public ulong WriteRegister(uint address, uint value)
+    {
+        ulong at = Ack(new RegWrite(address, value), $"write of {value} to register 0x{address:X}", retry: true).EffectiveClock;
+        if (address is >= (uint)Register.StimMaxAmplitudeNa and <= (uint)Register.StimMaxPhaseWidthUs)
+        {
+            _limits = (Register)address switch
+            {
+                Register.StimMaxAmplitudeNa => _limits with { MaxAmplitudeNa = value },
+                Register.StimMaxChargePc => _limits with { MaxChargePc = value },
+                Register.StimMaxPulseRateHz => _limits with { MaxPulseRateHz = value },
+                _ => _limits with { MaxPhaseWidthUs = value },
+            };
+        }
+
+        return at;
+    }
+
+    /// <summary>
+    /// Starts acquisition; returns the clock of the first sample that will be sent. Not resent on
+    /// a timeout (a second START would be refused as busy): the error says to check with STOP.
+    /// </summary>
+    public ulong Start(StreamMask streams) => Ack(new StartAcquisition(streams), "START", retry: false).EffectiveClock;
+
+    /// <summary>Stops acquisition; returns the clock of the first sample not sent. Safe to repeat.</summary>
+    public ulong Stop() => Ack(default(StopAcquisition), "STOP", retry: true).EffectiveClock;
+
+    /// <summary>
+    /// Arms a pulse-train program after checking it here against the limits in force; an unsafe
+    /// program is refused without being sent.
+    /// </summary>
+    /// <exception cref="StimulationRefusedException">Refused by the host check (nothing sent) or by the device.</exception>
+    public void Arm(StimProgram program, ReadOnlySpan<ushort> channels)
+    {
+        Capabilities caps = Capabilities ?? throw new InvalidOperationException("call Connect before arming stimulation");
+        if (StimSafety.CheckArm(program, channels, _limits, caps.MaxStimPrograms, (int)caps.ChannelCount, caps.CanStimulate) is { } refusal)
+        {
+            throw new StimulationRefusedException($"program {program.ProgramId} was not sent: {StimSafety.Describe(refusal)}", refusal.Reason, byDevice: false);
+        }
+
+        StimAnswer(new StimArm(program, channels), $"arming program {program.ProgramId}", retry: true);
+    }
+
+    /// <summary>
+    /// Fires armed programs now, or at a device sample clock; returns when the first pulse starts.
+    /// Never resent: a repeated trigger could stimulate twice.
+    /// </summary>
+    public ulong Trigger(ReadOnlySpan<ushort> programIds, ulong? atClock = null) =>
+        StimAnswer(atClock is { } at ? StimTrigger.At(at, programIds) : StimTrigger.Now(programIds), "trigger", retry: false);
+
+    /// <summary>Disarms every program. Safe to repeat.</summary>
+    public void DisarmAll() => StimAnswer(new StimDisarm(StimDisarm.All), "disarm", retry: true);
+
+    /// <summary>Round trip of a PING, measured on this host.</summary>
+    public TimeSpan Ping()
+    {
+        long sent = Stopwatch.GetTimestamp();
+        Request(new Ping((ulong)sent, (uint)sent), StreamKind.Control, FrameType.Pong, "PING", retry: true);
+        return Stopwatch.GetElapsedTime(sent);
+    }
+
+    /// <summary>Disarms stimulation and stops acquisition (best effort), then closes the link.</summary>
+    public void Dispose()
+    {
+        if (Capabilities is not null && !LinkClosed)
+        {
+            try
+            {
+                DisarmAll();
+                Stop();
+            }
+            catch (Exception e) when (e is DeviceException or TransportClosedException)
+            {
+                // The device is gone or refuses: nothing more to do on the way out.
+            }
+        }
+
+        _stop.Cancel();
+        _transport.Dispose();
+        _reader.Join();
+        _deframer.Dispose();
+        _oneRequest.Dispose();
+        _stop.Dispose();
+    }
+
+    private Ack Ack<T>(in T request, string what, bool retry)
+        where T : IFramePayload
+    {
+        HostFrame answer = Request(request, StreamKind.Control, FrameType.Ack, what, retry);
+        if (answer.Type == FrameType.Nack)
+        {
+            Nack.TryRead(answer.Payload, out Nack nack, out _);
+            throw new RegisterRefusedException($"device {_transport.Uri} refused the {what}: {nack.Error}", nack.Error);
+        }
+
+        Protocol.Payloads.Ack.TryRead(answer.Payload, out Ack ack, out _);
+        return ack;
+    }
+
+    private ulong StimAnswer<T>(in T request, string what, bool retry)
+        where T : IFramePayload, allows ref struct
+    {
+        HostFrame answer = Request(request, StreamKind.Stim, FrameType.StimAck, what, retry);
+        if (answer.Type == FrameType.StimNack)
+        {
+            StimNack.TryRead(answer.Payload, out StimNack nack, out _);
+            var detail = new StimRefusalDetail(nack.Reason, nack.Limit, nack.Actual, nack.Channel);
+            throw new StimulationRefusedException($"device {_transport.Uri} refused the {what}: {StimSafety.Describe(detail)}", nack.Reason, byDevice: true);
+        }
+
+        StimAck.TryRead(answer.Payload, out StimAck ack, out _);
+        return ack.EffectiveClock;
+    }
+
+    /// <summary>
+    /// Sends a request and waits for its answer; when <paramref name="retry"/>, resends it (with a
+    /// new sequence number) after each timeout, up to the configured count.
+    /// </summary>
+    private HostFrame Request<T>(in T payload, StreamKind stream, FrameType expected, string what, bool retry)
+        where T : IFramePayload, allows ref struct
+    {
+        _oneRequest.Wait(_stop.Token);
+        try
+        {
+            int attempts = retry ? _options.Retries + 1 : 1;
+            for (int attempt = 0; attempt < attempts; attempt++)
+            {
+                if (LinkClosed)
+                {
+                    throw new TransportClosedException($"device {_transport.Uri} is gone: the link closed");
+                }
+
+                ushort address = StreamAddress.Of(stream);
+                uint sequence = _sequence[address]++;
+                var pending = new Pending(expected, sequence);
+                Volatile.Write(ref _pending, pending);
+                int length = WireFormat.FrameLength(payload.PayloadLength);
+                if (_encodeBuffer.Length < length)
+                {
+                    _encodeBuffer = new byte[length];
+                }
+
+                FrameEncoder.Encode(_encodeBuffer, payload, FrameFlags.None, address, 0, sequence);
+                _transport.Write(_encodeBuffer.AsSpan(0, length), _stop.Token);
+                bool answered = pending.Done.Wait(_options.RequestTimeout, _stop.Token);
+                Volatile.Write(ref _pending, null);
+                if (answered)
+                {
+                    return pending.Answer!;
+                }
+            }
+
+            string advice = retry ? "check the link (HEARTBEAT frames) and the device's power" : "it was not resent, as repeating it is not safe; check the device's state before trying again";
+            throw new DeviceException($"device {_transport.Uri} did not answer the {what} within {_options.RequestTimeout.TotalMilliseconds:0} ms ({attempts} attempt(s)); {advice}");
+        }
+        finally
+        {
+            _oneRequest.Release();
+        }
+    }
+
+    private void ReadLoop()
+    {
+        try
+        {
+            while (true)
+            {
+                Span<byte> space;
+                lock (_gate)
+                {
+                    space = _deframer.GetWriteSpan(65_536);
+                }
+
+                int n = _transport.Read(space, _stop.Token);
+                lock (_gate)
+                {
+                    if (n == 0)
+                    {
+                        _deframer.Complete();
+                    }
+                    else
+                    {
+                        _deframer.Advance(n);
+                    }
+
+                    while (_deframer.TryRead(out Frame frame))
+                    {
+                        Dispatch(frame);
+                    }
+                }
+
+                if (n == 0)
+                {
+                    Volatile.Write(ref _closed, true);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Dispatch(in Frame frame)
+    {
+        Pending? pending = Volatile.Read(ref _pending);
+        if (pending is not null && pending.Answer is null && pending.Matches(frame))
+        {
+            pending.Answer = new HostFrame(frame.Type, frame.Payload.ToArray());
+            pending.Done.Set();
+            return;
+        }
+
+        DataFrame?.Invoke(frame);
+    }
+
+    private sealed record HostFrame(FrameType Type, byte[] Payload);
+
+    // Not disposed: the reader thread may still signal it after the request gave up waiting.
+    private sealed class Pending(FrameType expected, uint sequence)
+    {
+        public ManualResetEventSlim Done { get; } = new();
+
+        public HostFrame? Answer { get; set; }
+
+        public bool Matches(in Frame frame) => frame.Type switch
+        {
+            FrameType.Capabilities => expected == FrameType.Capabilities,
+            FrameType.Pong => expected == FrameType.Pong,
+            FrameType.Ack => expected == FrameType.Ack && Protocol.Payloads.Ack.TryRead(frame.Payload, out Ack a, out _) && a.RequestSequence == sequence,
+            FrameType.Nack => expected == FrameType.Ack && Nack.TryRead(frame.Payload, out Nack n, out _) && n.RequestSequence == sequence,
+            FrameType.StimAck => expected == FrameType.StimAck && StimAck.TryRead(frame.Payload, out StimAck a, out _) && a.RequestSequence == sequence,
+            FrameType.StimNack => expected == FrameType.StimAck && StimNack.TryRead(frame.Payload, out StimNack n, out _) && n.RequestSequence == sequence,
+            _ => false,
+        };
+    }
+}
