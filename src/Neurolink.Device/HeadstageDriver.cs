@@ -136,12 +136,18 @@ public sealed class HeadstageDriver : IDisposable
     /// <summary>Disarms every program. Safe to repeat.</summary>
     public void DisarmAll() => StimAnswer(new StimDisarm(StimDisarm.All), "disarm", retry: true);
 
-    /// <summary>Round trip of a PING, measured on this host.</summary>
-    public TimeSpan Ping()
+    /// <summary>
+    /// A PING: the round trip measured on this host, and the device sample clock at which the PING
+    /// arrived, paired with the host time of the round trip's midpoint (for clock sync).
+    /// </summary>
+    public PingResult Ping()
     {
         long sent = Stopwatch.GetTimestamp();
-        Request(new Ping((ulong)sent, (uint)sent), StreamKind.Control, FrameType.Pong, "PING", retry: true);
-        return Stopwatch.GetElapsedTime(sent);
+        HostFrame answer = Request(new Ping((ulong)sent, (uint)sent), StreamKind.Control, FrameType.Pong, "PING", retry: true);
+        long received = Stopwatch.GetTimestamp();
+        Pong.TryRead(answer.Payload, out Pong pong, out _);
+        double midpoint = (sent + ((received - sent) / 2.0)) / Stopwatch.Frequency;
+        return new PingResult(Stopwatch.GetElapsedTime(sent, received), pong.RxClock, midpoint);
     }
 
     /// <summary>Disarms stimulation and stops acquisition (best effort), then closes the link.</summary>

@@ -150,7 +150,8 @@ public sealed class HeadstageDriverTests : IDisposable
     {
         var (driver, _) = Open();
         driver.Connect();
-        Assert.True(driver.Ping() > TimeSpan.Zero);
+        PingResult ping = driver.Ping();
+        Assert.True(ping.RoundTrip > TimeSpan.Zero);
     }
 
     [Fact]
