@@ -35,14 +35,19 @@ public sealed record class EmulatorOptions
     /// <summary>Keep every true spike and the hidden signal in the ground truth (memory grows with time).</summary>
     public bool RecordGroundTruth { get; init; }
 
-    /// <summary>Reads settings from an <c>emu://?channels=256&amp;seed=3</c> device URI.</summary>
+    /// <summary>Reads settings from an <c>emu://?channels=256&amp;seed=3</c> device URI (paced clock unless it says clock=virtual).</summary>
     /// <exception cref="FormatException">Not an emu:// URI, or a bad setting, named in the message.</exception>
     public static EmulatorOptions FromUri(string uri)
     {
         DeviceUri parsed = DeviceUri.Parse(uri);
-        return parsed.Kind == DeviceKind.Emulator
-            ? FromQuery(parsed.Query)
-            : throw new FormatException($"'{uri}' is not an emulator URI; write emu://?channels=1024&seed=1");
+        if (parsed.Kind != DeviceKind.Emulator)
+        {
+            throw new FormatException($"'{uri}' is not an emulator URI; write emu://?channels=1024&seed=1");
+        }
+
+        // A device URI names a device that runs in real time, unless it asks for clock=virtual.
+        EmulatorOptions options = FromQuery(parsed.Query);
+        return parsed.Query.Contains("clock=", StringComparison.Ordinal) ? options : options with { Clock = EmulatorClock.Paced };
     }
 
     /// <summary>

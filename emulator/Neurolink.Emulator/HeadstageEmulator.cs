@@ -117,6 +117,18 @@ public sealed class HeadstageEmulator : IDisposable
         while (!_stop.IsCancellationRequested && !link.IsClosed)
         {
             bool busy = false;
+            if (_options.Clock == EmulatorClock.Paced)
+            {
+                // The device clock is a hardware counter: catch it up to now in one go, so that
+                // PONGs and ACKs carry the time they really arrived (the FIFO takes the burst).
+                ulong target = pacedOrigin + (ulong)(wall.Elapsed.TotalSeconds * rate);
+                if (target > _firmware.Clock)
+                {
+                    _firmware.Advance(target - _firmware.Clock);
+                    busy = true;
+                }
+            }
+
             int n = link.TryRead(buffer);
             if (n > 0)
             {
@@ -124,22 +136,10 @@ public sealed class HeadstageEmulator : IDisposable
                 busy = true;
             }
 
-            if (_options.Clock == EmulatorClock.Virtual)
+            if (_options.Clock == EmulatorClock.Virtual && _firmware.Acquiring && _firmware.Output.PendingBytes + _wire.Pending < VirtualAheadBytes)
             {
-                if (_firmware.Acquiring && _firmware.Output.PendingBytes + _wire.Pending < VirtualAheadBytes)
-                {
-                    _firmware.Advance((ulong)_firmware.Tissue.SampleRateHz / 1000);
-                    busy = true;
-                }
-            }
-            else
-            {
-                ulong target = pacedOrigin + (ulong)(wall.Elapsed.TotalSeconds * rate);
-                if (target > _firmware.Clock)
-                {
-                    _firmware.Advance(Math.Min(target - _firmware.Clock, (ulong)_firmware.Tissue.SampleRateHz / 100));
-                    busy = true;
-                }
+                _firmware.Advance((ulong)_firmware.Tissue.SampleRateHz / 1000);
+                busy = true;
             }
 
             long nowMs = wall.ElapsedMilliseconds;

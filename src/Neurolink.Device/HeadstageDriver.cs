@@ -102,10 +102,27 @@ public sealed class HeadstageDriver : IDisposable
     }
 
     /// <summary>
-    /// Starts acquisition; returns the clock of the first sample that will be sent. Not resent on
-    /// a timeout (a second START would be refused as busy): the error says to check with STOP.
+    /// Starts acquisition; returns the clock of the first sample that will be sent. START is not
+    /// resent (a second one would be refused as busy): when its answer is lost, the ACQUIRING
+    /// register says whether it took effect, and the clock returned is then that read's.
     /// </summary>
-    public ulong Start(StreamMask streams) => Ack(new StartAcquisition(streams), "START", retry: false).EffectiveClock;
+    public ulong Start(StreamMask streams)
+    {
+        try
+        {
+            return Ack(new StartAcquisition(streams), "START", retry: false).EffectiveClock;
+        }
+        catch (DeviceException e) when (e is not RegisterRefusedException)
+        {
+            Ack check = Ack(new RegRead((uint)Register.Acquiring), "read of ACQUIRING after an unanswered START", retry: true);
+            if (check.Value != 1)
+            {
+                throw;
+            }
+
+            return check.EffectiveClock;
+        }
+    }
 
     /// <summary>Stops acquisition; returns the clock of the first sample not sent. Safe to repeat.</summary>
     public ulong Stop() => Ack(default(StopAcquisition), "STOP", retry: true).EffectiveClock;

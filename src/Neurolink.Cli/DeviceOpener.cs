@@ -1,0 +1,45 @@
+using Neurolink.Emulator;
+using Neurolink.Transport;
+using Neurolink.Transport.Usb;
+
+namespace Neurolink.Cli;
+
+/// <summary>Turns a device URI into an open transport; for emu:// it also starts the emulator in process.</summary>
+public sealed class DeviceOpener : IDisposable
+{
+    private HeadstageEmulator? _emulator;
+    private InProcessConnector? _connector;
+
+    /// <summary>The emulator started for an emu:// URI, or null.</summary>
+    public HeadstageEmulator? Emulator => _emulator;
+
+    /// <summary>Opens the device.</summary>
+    /// <exception cref="TransportException">It cannot be opened; the message says why and what to do.</exception>
+    /// <exception cref="FormatException">The URI is invalid.</exception>
+    public ITransport Open(DeviceUri uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        switch (uri.Kind)
+        {
+            case DeviceKind.Emulator:
+                (_emulator, _connector) = HeadstageEmulator.StartInProcess(EmulatorOptions.FromUri(uri.Text));
+                return _connector.Connect(uri.Text);
+            case DeviceKind.Tcp:
+                return TcpTransport.Connect(uri, TimeSpan.FromSeconds(5));
+            case DeviceKind.Serial:
+                return SerialTransport.Open(uri);
+            case DeviceKind.Usb:
+                UsbBus.Find(uri);
+                throw new TransportException($"device {uri} is attached, but USB bulk transfers are not built yet; reach it over serial or TCP for now");
+            default:
+                throw new TransportException($"device {uri}: replaying a recording (file://) is not built yet");
+        }
+    }
+
+    /// <summary>Stops the emulator, if one was started.</summary>
+    public void Dispose()
+    {
+        _emulator?.Dispose();
+        _connector?.Dispose();
+    }
+}
