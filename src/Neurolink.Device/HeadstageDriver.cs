@@ -40,7 +40,11 @@ public sealed class HeadstageDriver : IDisposable
         _reader.Start();
     }
 
-    /// <summary>Every frame that is not an answer to a request: data, GAP, HEARTBEAT, ERROR.</summary>
+    /// <summary>
+    /// Every frame that is not an answer to a request: data, GAP, HEARTBEAT, ERROR. It runs on the
+    /// reader thread, which also delivers answers: it must return quickly and must not call this
+    /// driver's requests (hand work to another thread, as the closed loop does).
+    /// </summary>
     public FrameHandler? DataFrame { get; set; }
 
     /// <summary>What the device reported at <see cref="Connect"/>, or null before.</summary>
