@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 #if defined(NL_BENCH_HW)
         "sse4.2",
 #else
-        "table",
+        "slicing-by-8",
 #endif
         (unsigned long long)delivered, (unsigned long long)length, length / best_copy / 1e6, length / best_deframe / 1e6, best_copy / best_deframe);
     (void)sink;

@@ -6,7 +6,8 @@
  * portable (fields are assembled byte by byte), so it runs unchanged on big-endian cores.
  *
  * Three parts:
- *   - CRC-32C (nl_crc32c*), table-driven; NL_CRC32C_HW uses the SSE4.2 instruction.
+ *   - CRC-32C (nl_crc32c*): slicing-by-8 tables (8 KiB); NL_CRC32C_SMALL keeps one 1 KiB
+ *     table; NL_CRC32C_HW (with -msse4.2) uses the SSE4.2 instruction on x86-64 hosts.
  *   - The frame encoder (nl_encode, nl_seal) and header read/write.
  *   - The incremental receiver (nl_deframer_*): feed it any number of bytes at a time,
  *     take frames out as views into its buffer. It implements SPEC section 10 exactly,

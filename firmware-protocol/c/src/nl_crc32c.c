@@ -7,10 +7,17 @@
 #define NL_USE_SSE42 1
 #endif
 
-#ifndef NL_USE_SSE42
+#if !defined(NL_USE_SSE42)
+/* Slicing-by-8: eight bytes per step with 8 KiB of tables. Define NL_CRC32C_SMALL to keep only
+   the 1 KiB byte table and go a byte at a time, for firmware short of flash. */
 static const uint32_t nl_crc_table[256] = {
 #include "nl_crc32c_table.inc"
 };
+#ifndef NL_CRC32C_SMALL
+static const uint32_t nl_crc_slice[7][256] = {
+#include "nl_crc32c_slice.inc"
+};
+#endif
 #endif
 
 #ifdef NL_USE_SSE42
@@ -107,6 +114,19 @@ uint32_t nl_crc32c_update(uint32_t state, const void *data, size_t len)
         state = _mm_crc32_u8(state, *p++);
     }
 #else
+#ifndef NL_CRC32C_SMALL
+    while (len >= 8) {
+        /* Bytes are assembled one by one, so this is the same on big- and little-endian cores. */
+        uint32_t lo = state ^ ((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
+        uint32_t hi = (uint32_t)p[4] | ((uint32_t)p[5] << 8) | ((uint32_t)p[6] << 16) | ((uint32_t)p[7] << 24);
+        state = nl_crc_slice[6][lo & 0xFFu] ^ nl_crc_slice[5][(lo >> 8) & 0xFFu] ^
+                nl_crc_slice[4][(lo >> 16) & 0xFFu] ^ nl_crc_slice[3][lo >> 24] ^
+                nl_crc_slice[2][hi & 0xFFu] ^ nl_crc_slice[1][(hi >> 8) & 0xFFu] ^
+                nl_crc_slice[0][(hi >> 16) & 0xFFu] ^ nl_crc_table[hi >> 24];
+        p += 8;
+        len -= 8;
+    }
+#endif
     while (len--) {
         state = nl_crc_table[(state ^ *p++) & 0xFFu] ^ (state >> 8);
     }
