@@ -48,6 +48,14 @@ public class FaultInjectionTests
 
     private static InjectedFault[] Of(Rig rig, string kind) => rig.Emulator.Truth.Faults().Where(f => f.Kind == kind).ToArray();
 
+    /// <summary>The last sequence number the host saw on each stream.</summary>
+    private static Dictionary<ushort, uint> LastSeen(List<HostFrame> frames) =>
+        frames.GroupBy(f => f.Header.Stream).ToDictionary(g => g.Key, g => g.Max(f => f.Header.Sequence));
+
+    /// <summary>Faults of a kind that hit a frame before the last one the host saw on its stream.</summary>
+    private static int BeforeLastSeen(Rig rig, string kind, Dictionary<ushort, uint> lastSeen) =>
+        Of(rig, kind).Count(f => lastSeen.TryGetValue(f.Stream, out uint last) && f.Sequence < last);
+
     [Fact]
     public void Dropped_frames_are_exactly_the_host_sequence_losses()
     {
@@ -57,8 +65,7 @@ public class FaultInjectionTests
         var (frames, counters) = session.Snapshot();
 
         // A drop is visible to the host once a later frame of the same stream has arrived.
-        var lastSeen = frames.GroupBy(f => f.Header.Stream).ToDictionary(g => g.Key, g => g.Max(f => f.Header.Sequence));
-        int visible = Of(rig, "drop").Count(d => lastSeen.TryGetValue(d.Stream, out uint last) && d.Sequence < last);
+        int visible = BeforeLastSeen(rig, "drop", LastSeen(frames));
         Assert.True(visible > 10);
         Assert.Equal(visible, counters.FramesLost);
     }
@@ -73,8 +80,8 @@ public class FaultInjectionTests
 
         // A duplicate goes out right after its original: every one before the last frame seen has
         // arrived; one of the last frame of a stream may have arrived too.
-        var lastSeen = frames.GroupBy(f => f.Header.Stream).ToDictionary(g => g.Key, g => g.Max(f => f.Header.Sequence));
-        int visible = Of(rig, "dup").Count(d => lastSeen.TryGetValue(d.Stream, out uint last) && d.Sequence < last);
+        Dictionary<ushort, uint> lastSeen = LastSeen(frames);
+        int visible = BeforeLastSeen(rig, "dup", lastSeen);
         Assert.True(visible > 10);
         Assert.InRange(counters.SequenceRegressions, visible, visible + lastSeen.Count);
     }

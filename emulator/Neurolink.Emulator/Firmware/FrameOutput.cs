@@ -21,9 +21,6 @@ public sealed class FrameOutput
     /// <summary>Bytes queued and not yet taken.</summary>
     public int PendingBytes => _end - _start;
 
-    /// <summary>Frames queued.</summary>
-    public int PendingFrames => _frames.Count;
-
     /// <summary>Restarts every stream's sequence at 0 (after HELLO).</summary>
     public void ResetSequences() => Array.Clear(_sequence);
 

@@ -102,9 +102,6 @@ public sealed partial class HeadstageFirmware : IDisposable
     /// <summary>The sample of the next event the clock must stop at while idle (heartbeat or pulse).</summary>
     public ulong NextIdleEvent => Math.Min(_registers.HeartbeatPeriodMs == 0 ? ulong.MaxValue : _nextHeartbeat, _stimulator.NextPulse);
 
-    /// <summary>What the device saw of the host's bytes (HEARTBEAT reports it).</summary>
-    public DeframerCounters HostLink => _receiver.Counters;
-
     /// <summary>Takes bytes from the host and answers every complete frame among them.</summary>
     public void Receive(ReadOnlySpan<byte> bytes)
     {
