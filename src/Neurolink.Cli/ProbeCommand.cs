@@ -62,7 +62,7 @@ public static class ProbeCommand
         using var opener = new DeviceOpener();
         using var driver = new HeadstageDriver(opener.Open(uri));
         long deviceGaps = 0;
-        driver.DataFrame = (in Frame f) =>
+        driver.DataFrame = (in Frame f, long receivedAt) =>
         {
             if (f.Type == FrameType.Gap && Gap.TryRead(f.Payload, out Gap gap, out _))
             {

@@ -1,57 +1,123 @@
 namespace Neurolink.Device;
 
 /// <summary>
-/// Maps the device sample clock to host time by least squares over (host time, device clock)
-/// pairs, such as PONG receive clocks against round-trip midpoints, and gives the device clock's
-/// drift from its nominal rate in parts per million.
+/// Maps the device sample clock to host monotonic time, and gives the device clock's drift from
+/// its nominal rate in parts per million, online. Each observation is a PING: the device clock
+/// when the PING arrived, paired with the host time of the round trip's midpoint. An exchange
+/// delayed on either side (a descheduled thread, a busy link) has a long round trip and an
+/// uncertain midpoint, so the fit uses only the fastest fifth of the round trips in its window,
+/// by least squares.
 /// </summary>
 public sealed class ClockSync
 {
     private readonly double _nominalRateHz;
+    private readonly (double Host, double Clock, double Rtt)[] _window;
     private double _t0 = double.NaN;
-    private double _c0;
-    private long _n;
-    private double _sumT, _sumC, _sumTT, _sumTC;
+    private ulong _c0;
+    private int _next;
+    private long _count;
+    private (double Rate, double Offset, int Used)? _fit;
 
-    /// <summary>Creates an estimator for a device sampling at <paramref name="nominalRateHz"/>.</summary>
-    public ClockSync(double nominalRateHz)
+    /// <summary>Creates an estimator for a device sampling at <paramref name="nominalRateHz"/>, over the last <paramref name="window"/> observations.</summary>
+    public ClockSync(double nominalRateHz, int window = 4096)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nominalRateHz);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 2);
         _nominalRateHz = nominalRateHz;
+        _window = new (double, double, double)[window];
     }
 
-    /// <summary>Pairs observed.</summary>
-    public long Count => _n;
+    /// <summary>Observations so far (including those that fell out of the window).</summary>
+    public long Count => _count;
 
-    /// <summary>Adds a pair: host monotonic seconds, device clock in samples.</summary>
-    public void Add(double hostSeconds, ulong deviceClock)
+    /// <summary>Observations the last fit used (the fastest round trips in the window).</summary>
+    public int UsedInFit => Fit().Used;
+
+    /// <summary>Adds an observation: host monotonic seconds, device clock in samples, and the round trip it came from.</summary>
+    public void Add(double hostSeconds, ulong deviceClock, double roundTripSeconds = 0)
     {
         if (double.IsNaN(_t0))
         {
-            // Centre on the first pair so the sums stay well conditioned over hours.
+            // Centre on the first observation so the sums stay well conditioned over days.
             _t0 = hostSeconds;
             _c0 = deviceClock;
         }
 
-        double t = hostSeconds - _t0;
-        double c = deviceClock - _c0;
-        _n++;
-        _sumT += t;
-        _sumC += c;
-        _sumTT += t * t;
-        _sumTC += t * c;
+        double clock = deviceClock >= _c0 ? deviceClock - _c0 : -(double)(_c0 - deviceClock);
+        _window[_next] = (hostSeconds - _t0, clock, roundTripSeconds);
+        _next = (_next + 1) % _window.Length;
+        _count++;
+        _fit = null;
     }
 
-    /// <summary>Device samples per host second, or NaN with fewer than two distinct times.</summary>
-    public double RateHz
+    /// <summary>Forgets every observation (the device was power-cycled: its clock started again).</summary>
+    public void Reset()
     {
-        get
-        {
-            double d = (_n * _sumTT) - (_sumT * _sumT);
-            return _n < 2 || d <= 0 ? double.NaN : ((_n * _sumTC) - (_sumT * _sumC)) / d;
-        }
+        _t0 = double.NaN;
+        _count = 0;
+        _next = 0;
+        _fit = null;
     }
+
+    /// <summary>Device samples per host second, or NaN with fewer than two usable observations at distinct times.</summary>
+    public double RateHz => Fit().Rate;
 
     /// <summary>How fast the device clock runs against nominal: positive is fast, in ppm (NaN until known).</summary>
     public double DriftPpm => (RateHz / _nominalRateHz - 1) * 1e6;
+
+    /// <summary>Host monotonic seconds at which the device clock reads <paramref name="deviceClock"/> (NaN until known).</summary>
+    public double HostSecondsAt(ulong deviceClock)
+    {
+        (double rate, double offset, _) = Fit();
+        double clock = deviceClock >= _c0 ? deviceClock - _c0 : -(double)(_c0 - deviceClock);
+        return _t0 + ((clock - offset) / rate);
+    }
+
+    private (double Rate, double Offset, int Used) Fit()
+    {
+        if (_fit is { } cached)
+        {
+            return cached;
+        }
+
+        int n = (int)Math.Min(_count, _window.Length);
+        if (n < 2)
+        {
+            return (double.NaN, double.NaN, 0);
+        }
+
+        var rtts = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            rtts[i] = _window[i].Rtt;
+        }
+
+        Array.Sort(rtts);
+        double limit = rtts[Math.Max(1, (n / 5) - 1)];
+        double sumT = 0, sumC = 0, sumTT = 0, sumTC = 0;
+        int used = 0;
+        for (int i = 0; i < n; i++)
+        {
+            (double t, double c, double rtt) = _window[i];
+            if (rtt <= limit)
+            {
+                used++;
+                sumT += t;
+                sumC += c;
+                sumTT += t * t;
+                sumTC += t * c;
+            }
+        }
+
+        double d = (used * sumTT) - (sumT * sumT);
+        if (used < 2 || d <= 1e-12 * used * used)
+        {
+            return (double.NaN, double.NaN, used);
+        }
+
+        double rate = ((used * sumTC) - (sumT * sumC)) / d;
+        double offset = (sumC - (rate * sumT)) / used;
+        _fit = (rate, offset, used);
+        return _fit.Value;
+    }
 }

@@ -5,8 +5,12 @@ using Neurolink.Transport;
 
 namespace Neurolink.Device;
 
-/// <summary>Receives every data frame (and GAP) on the driver's reader thread; the frame is valid only during the call.</summary>
-public delegate void FrameHandler(in Frame frame);
+/// <summary>
+/// Receives every frame that is not an answer (data, GAP, HEARTBEAT, ERROR) on the driver's
+/// reader thread; the frame is valid only during the call. <paramref name="receivedTimestamp"/>
+/// is the <see cref="Stopwatch"/> timestamp at which its last byte was read from the transport.
+/// </summary>
+public delegate void FrameHandler(in Frame frame, long receivedTimestamp);
 
 /// <summary>
 /// The headstage driver's control path (SPEC sections 4 to 8) over any transport: HELLO and
@@ -21,6 +25,7 @@ public sealed class HeadstageDriver : IDisposable
     private readonly HeadstageDriverOptions _options;
     private readonly Deframer _deframer = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _linkDown;
     private readonly Thread _reader;
     private readonly object _gate = new(); // guards the receiver: the reader thread and Connect/Counters
     private readonly uint[] _sequence = new uint[65536];
@@ -29,6 +34,9 @@ public sealed class HeadstageDriver : IDisposable
     private Pending? _pending;
     private StimLimits _limits;
     private bool _closed;
+    private string? _closeReason;
+    private long _readerAllocated;
+    private long _readerCpuTicks;
 
     /// <summary>Takes a transport it will own and starts the reader thread; call <see cref="Connect"/> next.</summary>
     public HeadstageDriver(ITransport transport, HeadstageDriverOptions? options = null)
@@ -36,6 +44,7 @@ public sealed class HeadstageDriver : IDisposable
         ArgumentNullException.ThrowIfNull(transport);
         _transport = transport;
         _options = options ?? new HeadstageDriverOptions();
+        _linkDown = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = "neurolink-reader " + transport.Uri };
         _reader.Start();
     }
@@ -55,6 +64,21 @@ public sealed class HeadstageDriver : IDisposable
 
     /// <summary>True once the link has closed (the device went away).</summary>
     public bool LinkClosed => Volatile.Read(ref _closed);
+
+    /// <summary>Cancelled when the link closes or the driver is disposed: wait on it to notice a lost device at once.</summary>
+    public CancellationToken LinkClosedToken => _linkDown.Token;
+
+    /// <summary>Why the link closed, for messages; null while it is open.</summary>
+    public string? CloseReason => Volatile.Read(ref _closeReason);
+
+    /// <summary>The device URI.</summary>
+    public string Uri => _transport.Uri;
+
+    /// <summary>Bytes the reader thread has allocated since it started (zero per frame in steady state is the goal).</summary>
+    public long ReaderAllocatedBytes => Volatile.Read(ref _readerAllocated);
+
+    /// <summary>CPU time the reader thread has used (zero where the OS does not say).</summary>
+    public TimeSpan ReaderCpuTime => TimeSpan.FromTicks(Volatile.Read(ref _readerCpuTicks));
 
     /// <summary>Says HELLO and returns the device's capabilities.</summary>
     /// <exception cref="DeviceException">No answer, or no protocol version in common.</exception>
@@ -192,6 +216,7 @@ public sealed class HeadstageDriver : IDisposable
         _reader.Join();
         _deframer.Dispose();
         _oneRequest.Dispose();
+        _linkDown.Dispose();
         _stop.Dispose();
     }
 
@@ -239,7 +264,7 @@ public sealed class HeadstageDriver : IDisposable
             {
                 if (LinkClosed)
                 {
-                    throw new TransportClosedException($"device {_transport.Uri} is gone: the link closed");
+                    throw new TransportClosedException($"device {_transport.Uri} is gone: {CloseReason}");
                 }
 
                 ushort address = StreamAddress.Of(stream);
@@ -253,9 +278,21 @@ public sealed class HeadstageDriver : IDisposable
                 }
 
                 FrameEncoder.Encode(_encodeBuffer, payload, FrameFlags.None, address, 0, sequence);
-                _transport.Write(_encodeBuffer.AsSpan(0, length), _stop.Token);
-                bool answered = pending.Done.Wait(_options.RequestTimeout, _stop.Token);
-                Volatile.Write(ref _pending, null);
+                bool answered;
+                try
+                {
+                    _transport.Write(_encodeBuffer.AsSpan(0, length), _stop.Token);
+                    answered = pending.Done.Wait(_options.RequestTimeout, _linkDown.Token);
+                }
+                catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+                {
+                    throw new TransportClosedException($"device {_transport.Uri} is gone while waiting for the answer to the {what}: {CloseReason}");
+                }
+                finally
+                {
+                    Volatile.Write(ref _pending, null);
+                }
+
                 if (answered)
                 {
                     return pending.Answer!;
@@ -273,6 +310,7 @@ public sealed class HeadstageDriver : IDisposable
 
     private void ReadLoop()
     {
+        string reason = "the device closed the link";
         try
         {
             while (true)
@@ -284,6 +322,7 @@ public sealed class HeadstageDriver : IDisposable
                 }
 
                 int n = _transport.Read(space, _stop.Token);
+                long received = Stopwatch.GetTimestamp();
                 lock (_gate)
                 {
                     if (n == 0)
@@ -297,23 +336,40 @@ public sealed class HeadstageDriver : IDisposable
 
                     while (_deframer.TryRead(out Frame frame))
                     {
-                        Dispatch(frame);
+                        Dispatch(frame, received);
                     }
                 }
 
+                Volatile.Write(ref _readerAllocated, GC.GetAllocatedBytesForCurrentThread());
+                Volatile.Write(ref _readerCpuTicks, ThreadUsage.CurrentThreadCpuTime().Ticks);
                 if (n == 0)
                 {
-                    Volatile.Write(ref _closed, true);
-                    return;
+                    break;
                 }
             }
         }
         catch (OperationCanceledException)
         {
+            reason = "the driver was closed";
+        }
+        catch (Exception e) when (e is TransportException or TransportClosedException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Unplugged, reset or failed: the link is down, and the reason is kept for the message.
+            reason = e.Message;
+        }
+
+        Volatile.Write(ref _closeReason, reason);
+        Volatile.Write(ref _closed, true);
+        try
+        {
+            _linkDown.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 
-    private void Dispatch(in Frame frame)
+    private void Dispatch(in Frame frame, long received)
     {
         Pending? pending = Volatile.Read(ref _pending);
         if (pending is not null && pending.Answer is null && pending.Matches(frame))
@@ -323,7 +379,7 @@ public sealed class HeadstageDriver : IDisposable
             return;
         }
 
-        DataFrame?.Invoke(frame);
+        DataFrame?.Invoke(frame, received);
     }
 
     private sealed record HostFrame(FrameType Type, byte[] Payload);

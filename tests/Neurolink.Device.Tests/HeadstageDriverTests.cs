@@ -59,7 +59,7 @@ public sealed class HeadstageDriverTests : IDisposable
         var (driver, _) = Open();
         int counts = 0;
         using var enough = new ManualResetEventSlim();
-        driver.DataFrame = (in Frame f) =>
+        driver.DataFrame = (in Frame f, long receivedAt) =>
         {
             if (f.Type == FrameType.SpikeCounts && Interlocked.Increment(ref counts) == 100)
             {
