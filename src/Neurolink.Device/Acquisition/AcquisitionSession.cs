@@ -165,6 +165,34 @@ public sealed class AcquisitionSession : IDisposable
         _supervisor.Start();
     }
 
+    /// <summary>
+    /// Ends the session in the safe order: no more reconnecting, stimulation disarmed, then
+    /// acquisition stopped. When it returns, every frame the device sent before its STOP answer
+    /// is in the ring, so consumers can drain it and the counters are final. The link stays open
+    /// until <see cref="Dispose"/>. Best effort when the device is gone.
+    /// </summary>
+    public void Stop()
+    {
+        _stop.Cancel();
+        _supervisor?.Join();
+        HeadstageDriver? driver = Driver;
+        if (driver is not null && !driver.LinkClosed && Capabilities is not null)
+        {
+            try
+            {
+                driver.DisarmAll();
+                driver.Stop();
+            }
+            catch (Exception e) when (e is DeviceException or TransportClosedException)
+            {
+                Volatile.Write(ref _lastError, e.Message);
+            }
+        }
+
+        Ring.FlushLosses();
+        Volatile.Write(ref _state, (int)LinkState.Ended);
+    }
+
     /// <summary>Disarms stimulation, stops acquisition, closes the link and frees the ring. Stop the consumers first.</summary>
     public void Dispose()
     {

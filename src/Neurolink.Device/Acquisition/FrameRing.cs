@@ -35,6 +35,9 @@ public sealed unsafe class FrameRing : IDisposable
     internal const int KindLoss = 2;
     internal const int KindSkip = 3;
 
+    /// <summary>Room kept for loss records only, so a record of what was dropped always fits once a consumer catches up.</summary>
+    private const int LossReserve = 4096;
+
     private readonly FrameRingOptions _options;
     private readonly HostMemory _memory;
     private readonly byte* _base;
@@ -117,7 +120,7 @@ public sealed unsafe class FrameRing : IDisposable
         lock (_producerGate)
         {
             ReadOnlySpan<byte> bytes = frame.Bytes;
-            long needed = Needed(RecordSize(bytes.Length));
+            long needed = Needed(RecordSize(bytes.Length)) + LossReserve;
             if (!Reserve(needed))
             {
                 Drop(frame.Header, bytes.Length);
@@ -145,6 +148,21 @@ public sealed unsafe class FrameRing : IDisposable
             if (Reserve(Needed(0)))
             {
                 FlushLosses(timestamp);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the loss records still waiting for room (such as a ring overrun, which is said
+    /// before the next frame): call it when no frame will follow, at the end of an acquisition.
+    /// </summary>
+    public void FlushLosses()
+    {
+        lock (_producerGate)
+        {
+            if (_pendingLosses.Count > 0 && Free() >= Needed(0))
+            {
+                FlushLosses(Stopwatch.GetTimestamp());
             }
         }
     }
