@@ -14,9 +14,42 @@ if (args.Length > 0 && args[0] == "bdn")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "ingest")
+{
+    int channels = 6144;
+    double seconds = 60, warmup = 3;
+    string transport = "inproc";
+    int fifo = 8 << 20;
+    string? output = null;
+    for (int i = 1; i + 1 < args.Length; i += 2)
+    {
+        switch (args[i])
+        {
+            case "--channels": channels = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+            case "--seconds": seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+            case "--warmup": warmup = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+            case "--transport" when args[i + 1] is "inproc" or "tcp": transport = args[i + 1]; break;
+            case "--fifo-bytes": fifo = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+            case "--json": output = args[i + 1]; break;
+            default:
+                Console.Error.WriteLine($"bad option {args[i]} {args[i + 1]}; the options are --channels N, --seconds S, --warmup S, --transport inproc|tcp, --fifo-bytes B and --json FILE");
+                return 2;
+        }
+    }
+
+    string report = JsonSerializer.Serialize(IngestBench.Run(channels, seconds, transport, warmup, fifo));
+    Console.WriteLine(report);
+    if (output is not null)
+    {
+        await File.AppendAllTextAsync(output, report + "\n");
+    }
+
+    return 0;
+}
+
 if (args.Length == 0 || args[0] != "deframe")
 {
-    Console.Error.WriteLine("usage: Neurolink.Benchmarks deframe [--frames N] [--repeats R] [--json FILE] | bdn [BenchmarkDotNet arguments]");
+    Console.Error.WriteLine("usage: Neurolink.Benchmarks deframe [--frames N] [--repeats R] [--json FILE] | ingest [--channels N] [--seconds S] [--transport inproc|tcp] [--json FILE] | bdn [BenchmarkDotNet arguments]");
     return 2;
 }
 

@@ -32,6 +32,13 @@ public sealed record class EmulatorOptions
     /// <summary>Serial number reported in CAPABILITIES.</summary>
     public string SerialNumber { get; init; } = "NL-EMU-0001";
 
+    /// <summary>
+    /// Where raw samples come from: "tissue" (the model, live) or "replay" (100 ms rendered once
+    /// from the model, then replayed in a loop): a source that costs almost nothing, so an
+    /// ingest benchmark measures the host stack and not the emulator.
+    /// </summary>
+    public string Source { get; init; } = "tissue";
+
     /// <summary>Keep every true spike and the hidden signal in the ground truth (memory grows with time).</summary>
     public bool RecordGroundTruth { get; init; }
 
@@ -52,7 +59,7 @@ public sealed record class EmulatorOptions
 
     /// <summary>
     /// Reads settings from a URI query such as <c>channels=256&amp;seed=3&amp;faults=bitflip:1e-5</c>.
-    /// Keys: channels, seed, geometry, neurons, faults, clock (virtual|paced), fifo-bytes, truth (0|1).
+    /// Keys: channels, seed, geometry, neurons, faults, clock (virtual|paced), fifo-bytes, source (tissue|replay), truth (0|1).
     /// </summary>
     /// <exception cref="FormatException">An unknown key or a bad value, named in the message.</exception>
     public static EmulatorOptions FromQuery(string? query)
@@ -82,8 +89,9 @@ public sealed record class EmulatorOptions
                     _ => throw Bad(key, value, "'virtual' or 'paced'"),
                 },
                 "fifo-bytes" => options with { FifoBytes = ParseInt(key, value, 65_536, 1 << 30) },
+                "source" => value is "tissue" or "replay" ? options with { Source = value } : throw Bad(key, value, "'tissue' or 'replay'"),
                 "truth" => options with { RecordGroundTruth = value is "1" or "true" },
-                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes and truth"),
+                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes, source and truth"),
             };
         }
 

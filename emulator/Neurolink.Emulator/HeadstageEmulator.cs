@@ -23,6 +23,9 @@ public sealed class HeadstageEmulator : IDisposable
     private readonly FaultInjector _faults;
     private readonly WireBuffer _wire = new();
     private Exception? _failure;
+    private Stopwatch? _wall;
+    private bool _disposed;
+    private ulong _pacedOrigin;
 
     /// <summary>
     /// Creates an emulator that serves the links <paramref name="nextLink"/> gives it, one after
@@ -67,6 +70,12 @@ public sealed class HeadstageEmulator : IDisposable
     /// <summary>Stops the thread and waits for it.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         _stop.Cancel();
         if (_thread.IsAlive && Thread.CurrentThread != _thread)
         {
@@ -106,13 +115,22 @@ public sealed class HeadstageEmulator : IDisposable
     private void Serve(IDeviceLink link)
     {
         var buffer = new byte[65_536];
-        var wall = Stopwatch.StartNew();
-        ulong pacedOrigin = _firmware.Clock;
-        double rate = _firmware.Tissue.SampleRateHz * (1 + (_options.Faults.DriftPpm * 1e-6));
-        if (_options.Clock == EmulatorClock.Paced && _options.Faults.DriftPpm != 0)
+
+        // A paced device's clock is a free-running counter: it keeps counting while no host is
+        // connected, so a reconnecting host sees the time that passed.
+        if (_wall is null)
         {
-            Truth.AddFault(new InjectedFault("drift", _firmware.Clock, 0, 0, 0, (long)_options.Faults.DriftPpm));
+            _wall = Stopwatch.StartNew();
+            _pacedOrigin = _firmware.Clock;
+            if (_options.Clock == EmulatorClock.Paced && _options.Faults.DriftPpm != 0)
+            {
+                Truth.AddFault(new InjectedFault("drift", _firmware.Clock, 0, 0, 0, (long)_options.Faults.DriftPpm));
+            }
         }
+
+        Stopwatch wall = _wall;
+        ulong pacedOrigin = _pacedOrigin;
+        double rate = _firmware.Tissue.SampleRateHz * (1 + (_options.Faults.DriftPpm * 1e-6));
 
         while (!_stop.IsCancellationRequested && !link.IsClosed)
         {

@@ -22,15 +22,19 @@ public sealed class DeviceOpener : IDisposable
         switch (uri.Kind)
         {
             case DeviceKind.Emulator:
-                (_emulator, _connector) = HeadstageEmulator.StartInProcess(EmulatorOptions.FromUri(uri.Text));
+                // Opened again after a disconnect, it is the same emulated device.
+                if (_connector is null)
+                {
+                    (_emulator, _connector) = HeadstageEmulator.StartInProcess(EmulatorOptions.FromUri(uri.Text));
+                }
+
                 return _connector.Connect(uri.Text);
             case DeviceKind.Tcp:
                 return TcpTransport.Connect(uri, TimeSpan.FromSeconds(5));
             case DeviceKind.Serial:
                 return SerialTransport.Open(uri);
             case DeviceKind.Usb:
-                UsbBus.Find(uri);
-                throw new TransportException($"device {uri} is attached, but USB bulk transfers are not built yet; reach it over serial or TCP for now");
+                return UsbTransport.Open(uri);
             default:
                 throw new TransportException($"device {uri}: replaying a recording (file://) is not built yet");
         }

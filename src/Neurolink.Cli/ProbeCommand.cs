@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Neurolink.Device;
+using Neurolink.Device.Acquisition;
 using Neurolink.Emulator;
 using Neurolink.Protocol;
 using Neurolink.Protocol.Payloads;
@@ -60,49 +61,66 @@ public static class ProbeCommand
     public static Dictionary<string, object?> Run(DeviceUri uri, double seconds, CancellationToken cancellationToken)
     {
         using var opener = new DeviceOpener();
-        using var driver = new HeadstageDriver(opener.Open(uri));
-        long deviceGaps = 0;
-        driver.DataFrame = (in Frame f, long receivedAt) =>
-        {
-            if (f.Type == FrameType.Gap && Gap.TryRead(f.Payload, out Gap gap, out _))
+        ITransport? first = opener.Open(uri);
+        using var session = new AcquisitionSession(
+            _ =>
             {
-                Interlocked.Add(ref deviceGaps, gap.LostFrames);
-            }
-        };
-
-        Capabilities caps = driver.Connect();
-        uint rate = driver.ReadRegister((uint)Register.SampleRateHz);
-        var sync = new ClockSync(rate);
-        var rtts = new List<double>();
-        driver.Start(StreamMask.Raw | StreamMask.Events | StreamMask.Counts);
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed.TotalSeconds < seconds && !cancellationToken.IsCancellationRequested && !driver.LinkClosed)
+                // The first link is the one just opened; a reconnection opens the device again.
+                ITransport link = first ?? opener.Open(uri);
+                first = null;
+                return link;
+            },
+            new AcquisitionOptions
+            {
+                Streams = StreamMask.Raw | StreamMask.Events | StreamMask.Counts,
+                PingInterval = TimeSpan.FromMilliseconds(10),
+                Ring = new FrameRingOptions { Policy = SlowConsumerPolicy.Wait },
+            });
+        using (RingConsumer consumer = session.Ring.AddConsumer("probe"))
         {
-            PingResult ping = driver.Ping();
-            rtts.Add(ping.RoundTrip.TotalMicroseconds);
-            sync.Add(ping.HostSeconds, ping.DeviceClock);
-            cancellationToken.WaitHandle.WaitOne(10);
+            session.Start();
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed.TotalSeconds < seconds && !cancellationToken.IsCancellationRequested && session.State != LinkState.Ended)
+            {
+                // The probe only counts: it reads and releases every frame at once.
+                if (consumer.WaitForData(TimeSpan.FromMilliseconds(10), CancellationToken.None))
+                {
+                    while (consumer.TryRead(out _))
+                    {
+                    }
+                }
+            }
+
+            session.Stop();
+            while (consumer.TryRead(out _))
+            {
+            }
         }
 
-        driver.Stop();
-        DeframerCounters c = driver.Counters;
-        rtts.Sort();
+        AcquisitionCounters c = session.Counters;
+        Capabilities caps = session.Capabilities!;
+        double drift = session.Clock?.DriftPpm ?? double.NaN;
         var report = new Dictionary<string, object?>
         {
             ["device"] = uri.Text,
             ["serial"] = caps.SerialNumber,
             ["channels"] = caps.ChannelCount,
-            ["frames"] = c.Frames,
-            ["bytes"] = c.BytesReceived,
+            ["frames"] = c.FramesReceived,
+            ["data_frames"] = c.Frames,
+            ["bytes"] = c.Bytes,
             ["lost_frames"] = c.FramesLost,
-            ["crc_errors"] = c.HeaderCrcErrors + c.FrameCrcErrors,
-            ["resync_bytes"] = c.DiscardedBytes,
-            ["device_gaps"] = Interlocked.Read(ref deviceGaps),
-            ["clock_drift_ppm"] = double.IsNaN(sync.DriftPpm) ? null : Math.Round(sync.DriftPpm, 1),
-            ["rtt_us"] = new Dictionary<string, double>
+            ["crc_errors"] = c.CrcErrors,
+            ["resync_bytes"] = c.ResyncBytes,
+            ["device_gaps"] = c.DeviceLostFrames,
+            ["device_dropped_frames"] = c.DeviceDroppedFrames,
+            ["ring_overruns"] = c.RingOverrunFrames,
+            ["reconnects"] = c.Reconnects,
+            ["link_down_samples"] = c.LinkDownSamples,
+            ["clock_drift_ppm"] = double.IsNaN(drift) ? null : Math.Round(drift, 1),
+            ["rtt_us"] = new Dictionary<string, double?>
             {
-                ["p50"] = rtts.Count == 0 ? 0 : Math.Round(rtts[rtts.Count / 2], 1),
-                ["p99"] = rtts.Count == 0 ? 0 : Math.Round(rtts[Math.Min(rtts.Count - 1, rtts.Count * 99 / 100)], 1),
+                ["p50"] = Round(session.RoundTripMicroseconds(0.5)),
+                ["p99"] = Round(session.RoundTripMicroseconds(0.99)),
             },
         };
         if (opener.Emulator is { } emulator)
@@ -113,12 +131,15 @@ public static class ProbeCommand
         return report;
     }
 
+    private static double? Round(double value) => double.IsNaN(value) ? null : Math.Round(value, 1);
+
     /// <summary>The emulator's side of the same keys, from its ground truth.</summary>
     private static Dictionary<string, object?> Truth(HeadstageEmulator emulator)
     {
         InjectedFault[] faults = emulator.Truth.Faults();
-        int drops = faults.Count(f => f.Kind == "drop");
-        int corrupted = faults.Where(f => f.Kind is "bitflip" or "truncate" or "dropbyte").Select(f => (f.Stream, f.Sequence)).Distinct().Count();
+        static bool Data(InjectedFault f) => StreamAddress.KindOf(f.Stream) is StreamKind.Raw or StreamKind.Events or StreamKind.Counts;
+        int drops = faults.Count(f => f.Kind == "drop" && Data(f));
+        int corrupted = faults.Where(f => f.Kind is "bitflip" or "truncate" or "dropbyte" && Data(f)).Select(f => (f.Stream, f.Sequence)).Distinct().Count();
         return new Dictionary<string, object?>
         {
             ["frames_sent"] = emulator.Truth.FramesSent,

@@ -82,7 +82,7 @@ public sealed class BytePipe
             source = source[n..];
             if (!source.IsEmpty)
             {
-                Wait(() => _ring.Length - (_tail - _head) > 0 || _closed, cancellationToken);
+                Wait(static p => p._ring.Length - (p._tail - p._head) > 0 || p._closed, cancellationToken);
             }
         }
     }
@@ -95,7 +95,7 @@ public sealed class BytePipe
             return 0;
         }
 
-        Wait(() => _tail > _head || _closed, cancellationToken);
+        Wait(static p => p._tail > p._head || p._closed, cancellationToken);
         return TryRead(destination);
     }
 
@@ -151,11 +151,12 @@ public sealed class BytePipe
         }
     }
 
-    private void Wait(Func<bool> ready, CancellationToken cancellationToken)
+    /// <summary>Waits for <paramref name="ready"/>; a static predicate, so waiting allocates nothing.</summary>
+    private void Wait(Func<BytePipe, bool> ready, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            while (!ready())
+            while (!ready(this))
             {
                 cancellationToken.ThrowIfCancellationRequested();
 

@@ -124,7 +124,7 @@ public sealed record class DeviceUri
                     return false;
                 }
 
-                uri = new DeviceUri(DeviceKind.Usb, text) { VendorId = vid, ProductId = pid, SerialNumber = parameters.GetValueOrDefault("serial") };
+                uri = new DeviceUri(DeviceKind.Usb, text) { VendorId = vid, ProductId = pid, SerialNumber = parameters.GetValueOrDefault("serial"), Query = query };
                 return true;
             case "tcp":
                 int colon = body.LastIndexOf(':');

@@ -61,6 +61,8 @@ public sealed partial class HeadstageFirmware
         private readonly List<int> _disabled = [];
         private int _disabledVersion = -1;
         private short[] _block = [];
+        private readonly short[]? _replay;
+        private int _replayRow;
         private ulong _rawStart;
         private int _rowsFilled;
         private ulong _binStart;
@@ -80,6 +82,14 @@ public sealed partial class HeadstageFirmware
             int rate = (int)device._registers.SampleRateHz;
             var waveforms = new SpikeWaveforms(rate);
             double noise = device._options.Tissue.NoiseUvRms;
+            if ((streams & StreamMask.Raw) != 0 && device._replayCache is not null)
+            {
+                // Replaying: no synthesis at all (and no stimulation artefacts).
+                _replay = device._replayCache;
+                _threshold = new ThresholdDetector(device._detection);
+                return;
+            }
+
             if ((streams & StreamMask.Raw) != 0)
             {
                 Synthesizer = new RawSynthesizer(device.Tissue, waveforms, noise, ScaleNvPerLsb, device._options.Seed);
@@ -118,6 +128,12 @@ public sealed partial class HeadstageFirmware
 
         public void Generate(ulong clock, int count)
         {
+            if (_replay is not null)
+            {
+                Replay(count);
+                return;
+            }
+
             ReadOnlySpan<Spike> spikes = _device.Tissue.TakeSpikesBefore(clock + (ulong)count);
             if (Raw)
             {
@@ -135,6 +151,44 @@ public sealed partial class HeadstageFirmware
             {
                 _model!.Process(spikes, clock, clock + (ulong)count, this);
             }
+        }
+
+        /// <summary>100 ms of the tissue, rendered once and then looped: samples that cost a copy.</summary>
+        public static short[] RenderReplay(HeadstageFirmware device, RawSynthesizer synthesizer, ulong clock)
+        {
+            int channels = device._channels;
+            int rows = (int)device._registers.SampleRateHz / 10;
+            int block = (int)device._registers.RawSamplesPerFrame;
+            var replay = new short[rows * channels];
+            for (int r = 0; r < rows; r += block)
+            {
+                int n = Math.Min(block, rows - r);
+                ulong at = clock + (ulong)r;
+                synthesizer.Render(replay.AsSpan(r * channels, n * channels), at, n, device.Tissue.TakeSpikesBefore(at + (ulong)n));
+            }
+
+            return replay;
+        }
+
+        private void Replay(int count)
+        {
+            int replayRows = _replay!.Length / _channels;
+            Span<short> rows = _raw.AsSpan(_rowsFilled * _channels, count * _channels);
+            for (int done = 0; done < count;)
+            {
+                int n = Math.Min(count - done, replayRows - _replayRow);
+                _replay.AsSpan(_replayRow * _channels, n * _channels).CopyTo(rows[(done * _channels)..]);
+                _replayRow = (_replayRow + n) % replayRows;
+                done += n;
+            }
+
+            if (Binned)
+            {
+                _threshold!.Process(rows, count, _rawStart + (ulong)_rowsFilled, this);
+            }
+
+            MarkDisabled(rows, count);
+            _rowsFilled += count;
         }
 
         public void CloseDue(ulong clock)

@@ -28,6 +28,7 @@ public sealed partial class HeadstageFirmware : IDisposable
     private static readonly ushort s_stim = StreamAddress.Of(StreamKind.Stim);
 
     private readonly EmulatorOptions _options;
+    private readonly short[]? _replayCache;
     private readonly GroundTruth _truth;
     private readonly Deframer _receiver = new(new DeframerOptions { MaxFrameBytes = MaxHostFrameBytes });
     private readonly ElectrodeGeometry _geometry;
@@ -59,6 +60,13 @@ public sealed partial class HeadstageFirmware : IDisposable
         _stimulator = new Stimulator(16, _channels, maxAmplitudeNa: 100_000, maxPhaseWidthUs: 1_000, maxChargePc: 10_000, maxPulseRateHz: 500);
         _registers = new RegisterFile(_channels, s_sampleRates, EmulatorDeviceKind, Version, _detection, _stimulator);
         Tissue = NewTissue();
+        if (options.Source == "replay")
+        {
+            // Rendered now, before the device's clock runs, so that START costs nothing.
+            var synthesizer = new RawSynthesizer(Tissue, new SpikeWaveforms((int)_registers.SampleRateHz), options.Tissue.NoiseUvRms, ScaleNvPerLsb, options.Seed);
+            _replayCache = Acquisition.RenderReplay(this, synthesizer, 0);
+        }
+
         Capabilities = new Capabilities
         {
             SelectedVersion = WireFormat.Version,

@@ -5,6 +5,7 @@ namespace Neurolink.Device.Acquisition;
 /// every connection since the session started.
 /// </summary>
 /// <param name="Frames">Data frames put in the ring (RAW, EVENTS, COUNTS, GAP).</param>
+/// <param name="FramesReceived">Valid frames received of every kind, answers and HEARTBEATs included.</param>
 /// <param name="Bytes">Bytes received from the link, all frames and damage included.</param>
 /// <param name="SequenceGaps">Times a data stream's sequence number jumped forward.</param>
 /// <param name="FramesLost">
@@ -28,6 +29,7 @@ namespace Neurolink.Device.Acquisition;
 /// <param name="DeviceErrors">ERROR frames the device sent.</param>
 public readonly record struct AcquisitionCounters(
     long Frames,
+    long FramesReceived,
     long Bytes,
     long SequenceGaps,
     long FramesLost,

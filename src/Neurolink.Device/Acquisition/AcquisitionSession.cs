@@ -100,6 +100,7 @@ public sealed class AcquisitionSession : IDisposable
             FrameRingCounters r = Ring.Counters;
             return new AcquisitionCounters(
                 Frames: Interlocked.Read(ref _frames),
+                FramesReceived: d.Frames,
                 Bytes: d.BytesReceived,
                 SequenceGaps: Interlocked.Read(ref _sequenceGaps),
                 FramesLost: Interlocked.Read(ref _framesLost),

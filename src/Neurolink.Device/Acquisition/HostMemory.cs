@@ -44,6 +44,9 @@ public sealed unsafe class NativeHostMemory : HostMemory
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         _pointer = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 4096);
         Length = bytes;
+
+        // Touch every page now: a page fault in the middle of acquisition is a latency spike.
+        NativeMemory.Clear(_pointer, (nuint)bytes);
         GC.AddMemoryPressure(bytes);
     }
 

@@ -4,8 +4,10 @@ using System.Runtime.InteropServices;
 namespace Neurolink.Transport.Usb;
 
 /// <summary>
-/// The part of libusb-1.0 that Neurolink binds so far: contexts, enumeration and descriptors
-/// (<c>LibraryImport</c>; the library comes from the OS: <c>libusb-1.0-0</c> on Debian).
+/// The part of libusb-1.0 that Neurolink binds: contexts, enumeration, descriptors, opening a
+/// device and claiming its interface, synchronous bulk OUT and asynchronous bulk IN transfers
+/// with the event loop (<c>LibraryImport</c>; the library comes from the OS: <c>libusb-1.0-0</c>
+/// on Debian).
 /// </summary>
 internal static unsafe partial class LibUsb
 {
@@ -32,6 +34,41 @@ internal static unsafe partial class LibUsb
         public byte NumConfigurations;
     }
 
+    internal const int ErrorAccess = -3;
+    internal const int ErrorNoDevice = -4;
+    internal const int ErrorNotFound = -5;
+    internal const int ErrorBusy = -6;
+    internal const int ErrorTimeout = -7;
+    internal const int ErrorPipe = -9;
+    internal const int ErrorInterrupted = -10;
+    internal const byte TransferTypeBulk = 2;
+
+    /// <summary><c>struct libusb_transfer</c> (libusb.h), without the iso packet descriptors, which bulk transfers do not have.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Transfer
+    {
+        public IntPtr DeviceHandle;
+        public byte Flags;
+        public byte Endpoint;
+        public byte Type;
+        public uint Timeout;
+        public int Status;
+        public int Length;
+        public int ActualLength;
+        public IntPtr Callback;
+        public IntPtr UserData;
+        public byte* Buffer;
+        public int NumIsoPackets;
+    }
+
+    /// <summary><c>struct timeval</c>: C <c>long</c> fields (4 bytes on Windows, 8 on 64-bit Linux).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimeVal
+    {
+        public CLong Seconds;
+        public CLong Microseconds;
+    }
+
     [LibraryImport(Library, EntryPoint = "libusb_init")]
     internal static partial int Init(out IntPtr context);
 
@@ -52,6 +89,45 @@ internal static unsafe partial class LibUsb
 
     [LibraryImport(Library, EntryPoint = "libusb_get_device_address")]
     internal static partial byte GetDeviceAddress(IntPtr device);
+
+    [LibraryImport(Library, EntryPoint = "libusb_open")]
+    internal static partial int Open(IntPtr device, out IntPtr handle);
+
+    [LibraryImport(Library, EntryPoint = "libusb_close")]
+    internal static partial void Close(IntPtr handle);
+
+    [LibraryImport(Library, EntryPoint = "libusb_set_auto_detach_kernel_driver")]
+    internal static partial int SetAutoDetachKernelDriver(IntPtr handle, int enable);
+
+    [LibraryImport(Library, EntryPoint = "libusb_claim_interface")]
+    internal static partial int ClaimInterface(IntPtr handle, int interfaceNumber);
+
+    [LibraryImport(Library, EntryPoint = "libusb_release_interface")]
+    internal static partial int ReleaseInterface(IntPtr handle, int interfaceNumber);
+
+    [LibraryImport(Library, EntryPoint = "libusb_get_string_descriptor_ascii")]
+    internal static partial int GetStringDescriptorAscii(IntPtr handle, byte index, byte* data, int length);
+
+    [LibraryImport(Library, EntryPoint = "libusb_clear_halt")]
+    internal static partial int ClearHalt(IntPtr handle, byte endpoint);
+
+    [LibraryImport(Library, EntryPoint = "libusb_bulk_transfer")]
+    internal static partial int BulkTransfer(IntPtr handle, byte endpoint, byte* data, int length, out int transferred, uint timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "libusb_alloc_transfer")]
+    internal static partial Transfer* AllocTransfer(int isoPackets);
+
+    [LibraryImport(Library, EntryPoint = "libusb_free_transfer")]
+    internal static partial void FreeTransfer(Transfer* transfer);
+
+    [LibraryImport(Library, EntryPoint = "libusb_submit_transfer")]
+    internal static partial int SubmitTransfer(Transfer* transfer);
+
+    [LibraryImport(Library, EntryPoint = "libusb_cancel_transfer")]
+    internal static partial int CancelTransfer(Transfer* transfer);
+
+    [LibraryImport(Library, EntryPoint = "libusb_handle_events_timeout_completed")]
+    internal static partial int HandleEventsTimeoutCompleted(IntPtr context, TimeVal* timeout, int* completed);
 
     [LibraryImport(Library, EntryPoint = "libusb_error_name")]
     internal static partial IntPtr ErrorName(int code);

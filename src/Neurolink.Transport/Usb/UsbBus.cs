@@ -1,8 +1,8 @@
 namespace Neurolink.Transport.Usb;
 
 /// <summary>
-/// Enumerates USB devices through libusb and finds the one a usb:// URI names. (Opening it,
-/// the interface claim and the ring of asynchronous bulk transfers are not built yet.)
+/// Enumerates USB devices through libusb and finds the ones a usb:// URI's id names (opening
+/// one, and matching its serial number, is <see cref="UsbTransport.Open"/>'s work).
 /// </summary>
 public static unsafe class UsbBus
 {
@@ -36,7 +36,7 @@ public static unsafe class UsbBus
         }
     }
 
-    /// <summary>The attached device that <paramref name="uri"/> names.</summary>
+    /// <summary>The first attached device with the id <paramref name="uri"/> names (its serial number is not read here).</summary>
     /// <exception cref="TransportException">No such device is attached, with a pointer to what is.</exception>
     public static UsbDeviceInfo Find(DeviceUri uri)
     {
@@ -50,10 +50,7 @@ public static unsafe class UsbBus
         {
             if (device.VendorId == uri.VendorId && device.ProductId == uri.ProductId)
             {
-                // Reading a serial number means opening the device, which this binding cannot do yet.
-                return uri.SerialNumber is null
-                    ? device
-                    : throw new TransportException($"device {uri}: choosing a USB device by serial number is not supported yet; remove ?serial= to take the first device with that id");
+                return device;
             }
         }
 
