@@ -295,7 +295,7 @@ public sealed class HeadstageDriver : IDisposable
 
                 if (answered)
                 {
-                    return pending.Answer!;
+                    return pending.TakeAnswer();
                 }
             }
 
@@ -372,9 +372,9 @@ public sealed class HeadstageDriver : IDisposable
     private void Dispatch(in Frame frame, long received)
     {
         Pending? pending = Volatile.Read(ref _pending);
-        if (pending is not null && pending.Answer is null && pending.Matches(frame))
+        if (pending is not null && !pending.Answered && pending.Matches(frame))
         {
-            pending.Answer = new HostFrame(frame.Type, frame.Payload.ToArray());
+            pending.Store(frame);
             pending.Done.Set();
             return;
         }
@@ -389,7 +389,31 @@ public sealed class HeadstageDriver : IDisposable
     {
         public ManualResetEventSlim Done { get; } = new();
 
-        public HostFrame? Answer { get; set; }
+        // Allocated by the requesting thread, so the reader thread copies an answer without allocating.
+        private byte[] _payload = new byte[256];
+        private int _length;
+        private FrameType _type;
+
+        public bool Answered { get; private set; }
+
+        public void Store(in Frame frame)
+        {
+            ReadOnlySpan<byte> payload = frame.Payload;
+            if (payload.Length > _payload.Length)
+            {
+                _payload = payload.ToArray(); // a large CAPABILITIES: rare, once per connection
+            }
+            else
+            {
+                payload.CopyTo(_payload);
+            }
+
+            _length = payload.Length;
+            _type = frame.Type;
+            Answered = true;
+        }
+
+        public HostFrame TakeAnswer() => new(_type, _payload.AsSpan(0, _length).ToArray());
 
         public bool Matches(in Frame frame) => frame.Type switch
         {

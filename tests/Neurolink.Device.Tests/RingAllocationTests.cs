@@ -44,3 +44,50 @@ public class RingAllocationTests
         Assert.NotEqual(0, sum);
     }
 }
+
+/// <summary>The whole receive path, transport to ring, allocates nothing per frame once warm, PINGs included.</summary>
+[Collection("allocation")]
+public class ReaderAllocationTests
+{
+    [Fact]
+    public void The_reader_thread_allocates_nothing_per_frame_in_steady_state()
+    {
+        var (emulator, connector) = Neurolink.Emulator.HeadstageEmulator.StartInProcess(new Neurolink.Emulator.EmulatorOptions
+        {
+            Channels = 256, Tissue = new() { Neurons = 300 }, Source = "replay",
+        });
+        using (emulator)
+        using (connector)
+        {
+            using var session = new AcquisitionSession(_ => connector.Connect(), new AcquisitionOptions
+            {
+                Streams = Neurolink.Protocol.Payloads.StreamMask.Raw | Neurolink.Protocol.Payloads.StreamMask.Counts,
+                PingInterval = TimeSpan.FromMilliseconds(2),
+            });
+            using RingConsumer consumer = session.Ring.AddConsumer("c");
+            session.Start();
+            HeadstageDriver driver = session.Driver!;
+
+            // Windows of 2000 frames; JIT tier-up may allocate in the first ones, never in steady state.
+            long best = long.MaxValue;
+            for (int window = 0; window < 20 && best > 0; window++)
+            {
+                long before = driver.ReaderAllocatedBytes;
+                long frames = session.Counters.Frames;
+                while (session.Counters.Frames < frames + 2000)
+                {
+                    consumer.WaitForData(TimeSpan.FromMilliseconds(10));
+                    while (consumer.TryRead(out _))
+                    {
+                    }
+                }
+
+                best = Math.Min(best, driver.ReaderAllocatedBytes - before);
+            }
+
+            session.Stop();
+            Assert.Equal(0, best);
+            Assert.True(session.RoundTripMicroseconds(0.5) > 0, "PINGs were exchanged during the windows");
+        }
+    }
+}

@@ -18,13 +18,11 @@ public sealed class WireBuffer
     {
         if (_bytes.Length - _end < data.Length)
         {
+            // Move to the front only when that frees at least half: each byte moves about once.
             int count = _end - _start;
-            if (_bytes.Length < count + data.Length)
-            {
-                Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, count + data.Length));
-            }
-
-            _bytes.AsSpan(_start, count).CopyTo(_bytes);
+            byte[] target = count + data.Length > _bytes.Length / 2 ? new byte[Math.Max(_bytes.Length * 2, 2 * (count + data.Length))] : _bytes;
+            _bytes.AsSpan(_start, count).CopyTo(target);
+            _bytes = target;
             _start = 0;
             _end = count;
         }

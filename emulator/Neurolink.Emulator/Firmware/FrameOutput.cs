@@ -69,31 +69,33 @@ public sealed class FrameOutput
         }
     }
 
+    /// <summary>
+    /// Room for <paramref name="length"/> more bytes at the end. The queued frames are moved to
+    /// the front only when they fill at most half the buffer, which grows otherwise: each byte
+    /// is moved at most about once, however full the FIFO runs (a FIFO near its limit must not
+    /// cost a copy of itself per frame, or the device falls further behind the fuller it gets).
+    /// </summary>
     private Span<byte> Reserve(int length)
     {
         if (_buffer.Length - _end < length)
         {
-            if (_start > 0)
+            int count = _end - _start;
+            byte[] target = count + length > _buffer.Length / 2 ? new byte[Math.Max(_buffer.Length * 2, 2 * (count + length))] : _buffer;
+            _buffer.AsSpan(_start, count).CopyTo(target);
+            _buffer = target;
+            int shift = _start;
+            if (shift > 0)
             {
-                // Move the queued frames down and rebase their offsets.
-                int count = _end - _start;
-                _buffer.AsSpan(_start, count).CopyTo(_buffer);
-                int shift = _start;
                 int n = _frames.Count;
                 for (int i = 0; i < n; i++)
                 {
                     QueuedFrame f = _frames.Dequeue();
                     _frames.Enqueue(f with { Offset = f.Offset - shift });
                 }
-
-                _start = 0;
-                _end = count;
             }
 
-            if (_buffer.Length - _end < length)
-            {
-                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _end + length));
-            }
+            _start = 0;
+            _end = count;
         }
 
         return _buffer.AsSpan(_end, length);

@@ -13,7 +13,7 @@ namespace Neurolink.Device.Acquisition;
 /// after each handshake, so exact; frames the device discarded when the link went down are in
 /// <paramref name="LinkDownSamples"/> instead.
 /// </param>
-/// <param name="SequenceRegressions">Frames whose sequence number went backwards (repeats, reordering).</param>
+/// <param name="SequenceRegressions">Frames whose sequence number went backwards (repeats, reordering): not passed on, as each stream reaches consumers once and in order.</param>
 /// <param name="CrcErrors">Header and frame CRC failures.</param>
 /// <param name="ResyncBytes">Bytes discarded while resynchronising.</param>
 /// <param name="DeviceGapFrames">GAP frames received: the device lost data itself.</param>

@@ -311,12 +311,16 @@ public sealed class AcquisitionSession : IDisposable
             Ring.WriteLoss(new LossRecord(LossKind.SequenceGap, h.Stream, h.Sequence - expected, 0, _streamEnd[h.Stream], h.SampleClock), received);
         }
 
-        if (h.Sequence >= expected)
+        if (expected >= 0 && h.Sequence < expected)
         {
-            _expected[h.Stream] = h.Sequence + 1L;
-            _streamEnd[h.Stream] = h.SampleClock + SampleSpan(frame);
-            _lastEnd = Math.Max(_lastEnd, _streamEnd[h.Stream]);
+            // A repeat, or a frame overtaken by a later one and already reported lost: consumers
+            // see each stream once, in order, and the deframer counts it as a regression.
+            return;
         }
+
+        _expected[h.Stream] = h.Sequence + 1L;
+        _streamEnd[h.Stream] = h.SampleClock + SampleSpan(frame);
+        _lastEnd = Math.Max(_lastEnd, _streamEnd[h.Stream]);
 
         if (frame.Type == FrameType.Gap && Gap.TryRead(frame.Payload, out Gap gap, out _))
         {
