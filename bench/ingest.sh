@@ -27,7 +27,7 @@ for transport in inproc tcp; do
 done
 if [ "$sweep" = 1 ]; then
   for transport in inproc tcp; do
-    for channels in 8192 12288 16384 24576 32768; do
+    for channels in 8192 12288 16384 20480 24576 32768; do
       line=$("${bench[@]}" --channels "$channels" --seconds "$sweep_seconds" --transport "$transport" --json "$out")
       echo "$line"
       case "$line" in *'"zero_loss":true'*'"device_realtime":1'*|*'"device_realtime":1'*'"zero_loss":true'*) ;; *) break ;; esac

@@ -39,6 +39,12 @@ public sealed class HeadstageEmulator : IDisposable
         _nextLink = nextLink;
         Truth = new GroundTruth(options.RecordGroundTruth);
         _firmware = new HeadstageFirmware(options, Truth) { DropWhenFifoFull = options.Clock == EmulatorClock.Paced };
+        if (options.Clock == EmulatorClock.Paced)
+        {
+            // Room for a full FIFO twice over plus the largest frame: it never grows while sampling.
+            _firmware.Output.Preallocate((2 * options.FifoBytes) + (2 << 20));
+        }
+
         _faults = new FaultInjector(options.Faults, Truth, options.Seed);
         _thread = new Thread(Run) { IsBackground = true, Name = "neurolink-emulator" };
     }

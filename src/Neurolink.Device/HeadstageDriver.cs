@@ -130,6 +130,63 @@ public sealed class HeadstageDriver : IDisposable
     }
 
     /// <summary>
+    /// Enables exactly the channels marked true (SPEC section 5, CHANNEL_ENABLE): a disabled
+    /// channel sends no spikes, zero counts and "no data" samples. Only while stopped.
+    /// </summary>
+    /// <exception cref="ArgumentException">The mask's length is not the device's channel count.</exception>
+    /// <exception cref="RegisterRefusedException">The device refused (busy while acquiring).</exception>
+    public void ConfigureChannels(ReadOnlySpan<bool> enabled)
+    {
+        Capabilities caps = Capabilities ?? throw new InvalidOperationException("call Connect before configuring channels");
+        if (enabled.Length != caps.ChannelCount)
+        {
+            throw new ArgumentException($"the channel mask has {enabled.Length} entries and device {_transport.Uri} has {caps.ChannelCount} channels; give one entry per channel", nameof(enabled));
+        }
+
+        for (int word = 0; word * 32 < enabled.Length; word++)
+        {
+            uint bits = 0;
+            for (int b = 0; b < 32 && (word * 32) + b < enabled.Length; b++)
+            {
+                bits |= enabled[(word * 32) + b] ? 1u << b : 0;
+            }
+
+            WriteRegister(Registers.ChannelEnable(word), bits);
+        }
+    }
+
+    /// <summary>Sets a channel's spike detection threshold in LSB: negative detects downward crossings (SPEC section 5).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The channel or the threshold is out of range; nothing was sent.</exception>
+    public void SetSpikeThreshold(int channel, int thresholdLsb)
+    {
+        Capabilities caps = Capabilities ?? throw new InvalidOperationException("call Connect before setting thresholds");
+        if ((uint)channel >= caps.ChannelCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(channel), channel, $"device {_transport.Uri} has channels 0..{caps.ChannelCount - 1}");
+        }
+
+        if (thresholdLsb is 0 or < -32767 or > 32767)
+        {
+            throw new ArgumentOutOfRangeException(nameof(thresholdLsb), thresholdLsb, "a spike threshold is -32767..32767 LSB and not 0; negative detects downward crossings");
+        }
+
+        WriteRegister(Registers.SpikeThreshold(channel), unchecked((uint)thresholdLsb));
+    }
+
+    /// <summary>Chooses one of the device's sample rates. Only while stopped.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The device does not offer that rate; nothing was sent.</exception>
+    public void SetSampleRate(uint hz)
+    {
+        Capabilities caps = Capabilities ?? throw new InvalidOperationException("call Connect before setting the sample rate");
+        if (!caps.SampleRatesHz.Contains(hz))
+        {
+            throw new ArgumentOutOfRangeException(nameof(hz), hz, $"device {_transport.Uri} samples at {string.Join(", ", caps.SampleRatesHz)} Hz only");
+        }
+
+        WriteRegister((uint)Register.SampleRateHz, hz);
+    }
+
+    /// <summary>
     /// Starts acquisition; returns the clock of the first sample that will be sent. START is not
     /// resent (a second one would be refused as busy): when its answer is lost, the ACQUIRING
     /// register says whether it took effect, and the clock returned is then that read's.

@@ -73,6 +73,53 @@ public sealed class HeadstageDriverTests : IDisposable
     }
 
     [Fact]
+    public void Disabled_channels_send_no_data_samples()
+    {
+        var (driver, _) = Open();
+        driver.Connect();
+        bool[] enabled = Enumerable.Range(0, 64).Select(c => c % 3 != 0).ToArray();
+        driver.ConfigureChannels(enabled);
+        short[]? row = null;
+        using var got = new ManualResetEventSlim();
+        driver.DataFrame = (in Frame f, long receivedAt) =>
+        {
+            if (row is null && f.Type == FrameType.RawSamples && RawSamples.TryRead(f.Payload, out RawSamples raw, out _))
+            {
+                row = raw.Samples[..64].ToArray();
+                got.Set();
+            }
+        };
+        driver.Start(StreamMask.Raw);
+        Assert.True(got.Wait(TimeSpan.FromSeconds(20)));
+        driver.Stop();
+        for (int c = 0; c < 64; c++)
+        {
+            Assert.Equal(!enabled[c], row![c] == RawSamples.NoData);
+        }
+
+        Assert.Equal(0b_1011_0110_1101_1011_0110_1101_1011_0110u, driver.ReadRegister(Registers.ChannelEnable(0)));
+    }
+
+    [Fact]
+    public void Channel_settings_out_of_range_are_refused_on_the_host_with_the_reason()
+    {
+        var (driver, _) = Open();
+        driver.Connect();
+        var mask = Assert.Throws<ArgumentException>(() => driver.ConfigureChannels(new bool[10]));
+        Assert.Contains("10 entries", mask.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => driver.SetSpikeThreshold(64, -100));
+        Assert.Throws<ArgumentOutOfRangeException>(() => driver.SetSpikeThreshold(3, 0));
+        var rate = Assert.Throws<ArgumentOutOfRangeException>(() => driver.SetSampleRate(12_345));
+        Assert.Contains("samples at", rate.Message, StringComparison.Ordinal);
+
+        driver.SetSpikeThreshold(3, -250);
+        Assert.Equal(unchecked((uint)-250), driver.ReadRegister(Registers.SpikeThreshold(3)));
+        uint other = driver.Capabilities!.SampleRatesHz[^1];
+        driver.SetSampleRate(other);
+        Assert.Equal(other, driver.ReadRegister((uint)Register.SampleRateHz));
+    }
+
+    [Fact]
     public void An_unsafe_program_is_refused_on_the_host_and_never_sent()
     {
         var (driver, _) = Open();

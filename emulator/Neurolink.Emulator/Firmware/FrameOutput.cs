@@ -21,6 +21,19 @@ public sealed class FrameOutput
     /// <summary>Bytes queued and not yet taken.</summary>
     public int PendingBytes => _end - _start;
 
+    /// <summary>
+    /// Allocates and touches the FIFO's memory now, as a device's is fixed at power-on: growing
+    /// it (and page-faulting) in the middle of acquisition would stall the device.
+    /// </summary>
+    public void Preallocate(int bytes)
+    {
+        if (bytes > _buffer.Length && _end == 0)
+        {
+            _buffer = new byte[bytes];
+            _buffer.AsSpan().Clear();
+        }
+    }
+
     /// <summary>Restarts every stream's sequence at 0 (after HELLO).</summary>
     public void ResetSequences() => Array.Clear(_sequence);
 
