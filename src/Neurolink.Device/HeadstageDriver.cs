@@ -343,7 +343,13 @@ public sealed class HeadstageDriver : IDisposable
                 }
                 catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                 {
-                    throw new TransportClosedException($"device {_transport.Uri} is gone while waiting for the answer to the {what}: {CloseReason}");
+                    // The link closed; the answer may still have come just before it did (a
+                    // cancelled wait throws even when the event is set).
+                    answered = pending.Done.IsSet;
+                    if (!answered)
+                    {
+                        throw new TransportClosedException($"device {_transport.Uri} is gone while waiting for the answer to the {what}: {CloseReason}");
+                    }
                 }
                 finally
                 {

@@ -227,30 +227,57 @@ public sealed class AcquisitionSessionTests : IDisposable
         using RingConsumer slow = session.Ring.AddConsumer("slow");
         session.Start();
         Assert.True(SpinWait.SpinUntil(() => session.Counters.RingOverrunFrames > 10, TimeSpan.FromSeconds(30)));
+
+        // Walk the stream: each overrun record sits exactly where its frames are missing.
+        long delivered = 0, recorded = 0, pendingRecord = 0, checkedHoles = 0;
+        long previous = -1;
+        void Walk()
+        {
+            while (slow.TryRead(out RingItem item))
+            {
+                if (item.Kind == RingItemKind.Loss)
+                {
+                    Assert.Equal(LossKind.RingOverrun, item.Loss.Kind);
+                    pendingRecord += item.Loss.Frames;
+                    recorded += item.Loss.Frames;
+                    continue;
+                }
+
+                long sequence = item.Frame.Header.Sequence;
+                Assert.Equal(previous + 1 + pendingRecord, sequence);
+                checkedHoles += pendingRecord > 0 ? 1 : 0;
+                pendingRecord = 0;
+                previous = sequence;
+                delivered++;
+            }
+        }
+
+        // The consumer catches up once (so frames follow the first hole), then falls behind again.
+        Walk();
+        long after = session.Counters.Frames;
+        Assert.True(SpinWait.SpinUntil(() => session.Counters.Frames > after + 5, TimeSpan.FromSeconds(30)));
         session.Stop();
-        var seen = new Seen();
-        seen.Take(slow);
+        Walk();
 
         AcquisitionCounters c = session.Counters;
-        long overrun = seen.Losses.Where(l => l.Kind == LossKind.RingOverrun).Sum(l => l.Frames);
-        Assert.Equal(c.RingOverrunFrames, overrun);
-        Assert.Equal(c.Frames, seen.Frames);
-
-        // Every raw frame the device sent is either delivered or in an overrun record: sequence numbers have no hole.
+        Assert.True(checkedHoles > 0, "at least one hole should have been followed by a frame");
+        Assert.Equal(c.RingOverrunFrames, recorded);
+        Assert.Equal(c.Frames, delivered);
         Assert.Equal(0, c.FramesLost);
-        Assert.Equal((long)seen.Connections[0].Max(f => f.Sequence) + 1, seen.Frames + overrun);
     }
 
     [Fact]
     public void Clock_drift_is_estimated_from_pings_on_a_paced_device()
     {
-        var (_, connector) = Emulate("drift-ppm:300", EmulatorClock.Paced);
+        // A large drift, so the test checks the estimator (sign, scale, filtering) and not this
+        // machine's scheduling under a parallel test run; the precision is measured in the README.
+        var (_, connector) = Emulate("drift-ppm:3000", EmulatorClock.Paced);
         using var session = new AcquisitionSession(_ => connector.Connect(), new AcquisitionOptions { PingInterval = TimeSpan.FromMilliseconds(10) });
         session.Start();
         Thread.Sleep(3000);
         session.Stop();
         Assert.True(session.Clock!.Count > 50);
-        Assert.InRange(session.Clock.DriftPpm, 150, 450);
+        Assert.InRange(session.Clock.DriftPpm, 2500, 3500);
     }
 
     [Fact]

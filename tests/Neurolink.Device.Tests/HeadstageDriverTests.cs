@@ -210,4 +210,35 @@ public sealed class HeadstageDriverTests : IDisposable
         Assert.True(SpinWait.SpinUntil(() => driver.LinkClosed, TimeSpan.FromSeconds(20)));
         Assert.Throws<TransportClosedException>(() => driver.ReadRegister((uint)Register.ChannelCount));
     }
+
+    [Fact]
+    public void An_answer_that_arrives_just_before_the_link_closes_is_still_returned()
+    {
+        // The device answers and hangs up at once: the answer must win over the closed link.
+        for (int round = 0; round < 50; round++)
+        {
+            var (host, device) = InProcessTransport.CreatePair("emu://race");
+            var answerer = new Thread(() =>
+            {
+                using var deframer = new Deframer();
+                while (true)
+                {
+                    int n = device.Read(deframer.GetWriteSpan(4096), CancellationToken.None);
+                    deframer.Advance(n);
+                    if (deframer.TryRead(out Frame request))
+                    {
+                        var ack = new byte[WireFormat.FrameLength(Ack.Size)];
+                        FrameEncoder.Encode(ack, new Ack(FrameType.RegRead, request.Header.Sequence, (uint)Register.ChannelCount, 64, 0), FrameFlags.DeviceToHost, 0, 0, 0);
+                        device.Write(ack, CancellationToken.None);
+                        device.Dispose();
+                        return;
+                    }
+                }
+            });
+            answerer.Start();
+            using var driver = new HeadstageDriver(host);
+            Assert.Equal(64u, driver.ReadRegister((uint)Register.ChannelCount));
+            answerer.Join();
+        }
+    }
 }

@@ -47,4 +47,12 @@ public class OptionsTests
         Assert.True(plan.Any);
         Assert.False(FaultPlan.Parse("").Any);
     }
+
+    [Fact]
+    public void A_clock_may_drift_slow_as_well_as_fast_within_reason()
+    {
+        Assert.Equal(-20, FaultPlan.Parse("drift-ppm:-20").DriftPpm);
+        Assert.Equal(35, FaultPlan.Parse("drift-ppm:35").DriftPpm);
+        Assert.Contains("-10000 to 10000", Assert.Throws<FormatException>(() => FaultPlan.Parse("drift-ppm:1e6")).Message, StringComparison.Ordinal);
+    }
 }

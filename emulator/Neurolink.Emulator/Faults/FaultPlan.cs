@@ -76,6 +76,18 @@ public sealed record class FaultPlan
 
             string kind = item[..colon];
             string raw = item[(colon + 1)..];
+            if (kind == "drift-ppm")
+            {
+                // A device clock may run slow as well as fast.
+                if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double ppm) || !(Math.Abs(ppm) <= 10_000))
+                {
+                    throw new FormatException($"fault 'drift-ppm' has value '{raw}', which is not a number of ppm from -10000 to 10000");
+                }
+
+                plan = plan with { DriftPpm = ppm };
+                continue;
+            }
+
             if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < 0 || double.IsNaN(value))
             {
                 throw new FormatException($"fault '{kind}' has value '{raw}', which is not a non-negative number");
@@ -97,7 +109,6 @@ public sealed record class FaultPlan
                 "stall" => plan with { StallRate = value },
                 "stall-ms" => plan with { StallMs = value },
                 "disconnect-after" => plan with { DisconnectAfterFrames = (long)value },
-                "drift-ppm" => plan with { DriftPpm = value },
                 "ack-delay-ms" => plan with { AckDelayMs = value },
                 "ack-drop" => plan with { AckDropRate = value },
                 _ => throw new FormatException($"fault kind '{kind}' is unknown. Kinds: {Syntax}"),
