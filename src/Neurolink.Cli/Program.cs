@@ -12,6 +12,7 @@ public static class Program
         {
             DevicesCommand.Build(),
             ProbeCommand.Build(),
+            BenchCommand.Build(),
         };
         return await root.Parse(args).InvokeAsync();
     }

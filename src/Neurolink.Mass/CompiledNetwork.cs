@@ -1,0 +1,89 @@
+namespace Neurolink.Mass;
+
+/// <summary>A population's place in the global neuron index.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Start">Index of its first neuron.</param>
+/// <param name="Count">Its neurons.</param>
+/// <param name="Model">Its model.</param>
+public sealed record class PopulationRange(string Name, int Start, int Count, NeuronModel Model);
+
+/// <summary>
+/// Synapses of one receptor in compressed sparse rows by presynaptic neuron: row i holds
+/// targets (sorted), weights and delays (in steps) of neuron i's synapses.
+/// </summary>
+public sealed class SynapseRows
+{
+    internal SynapseRows(int[] rowStart, int[] target, float[] weight, ushort[] delay)
+    {
+        RowStart = rowStart;
+        Target = target;
+        Weight = weight;
+        Delay = delay;
+    }
+
+    /// <summary>Row i is [RowStart[i], RowStart[i + 1]).</summary>
+    public int[] RowStart { get; }
+
+    /// <summary>Postsynaptic neuron of each synapse (global index).</summary>
+    public int[] Target { get; }
+
+    /// <summary>Weight of each synapse, mV.</summary>
+    public float[] Weight { get; }
+
+    /// <summary>Delay of each synapse, in steps.</summary>
+    public ushort[] Delay { get; }
+
+    /// <summary>Synapses.</summary>
+    public int Count => Target.Length;
+}
+
+/// <summary>
+/// A network built from its description: every neuron's population and initial state, every
+/// synapse in <see cref="SynapseRows"/>, the channel-to-neuron input map. Backends simulate it.
+/// </summary>
+public sealed class CompiledNetwork
+{
+    internal CompiledNetwork(NetworkSpec spec, PopulationRange[] populations, SynapseRows excitatory, SynapseRows inhibitory, float[] vInit, int maxDelaySteps, SynapseRows inputs)
+    {
+        Spec = spec;
+        Populations = populations;
+        Excitatory = excitatory;
+        Inhibitory = inhibitory;
+        VInit = vInit;
+        MaxDelaySteps = maxDelaySteps;
+        Inputs = inputs;
+        NeuronCount = vInit.Length;
+    }
+
+    /// <summary>The description it was built from.</summary>
+    public NetworkSpec Spec { get; }
+
+    /// <summary>The populations in index order.</summary>
+    public IReadOnlyList<PopulationRange> Populations { get; }
+
+    /// <summary>Neurons in all.</summary>
+    public int NeuronCount { get; }
+
+    /// <summary>Synapses onto the excitatory current.</summary>
+    public SynapseRows Excitatory { get; }
+
+    /// <summary>Synapses onto the inhibitory current.</summary>
+    public SynapseRows Inhibitory { get; }
+
+    /// <summary>Synapses in all.</summary>
+    public long SynapseCount => (long)Excitatory.Count + Inhibitory.Count;
+
+    /// <summary>Initial membrane potential of every neuron, mV.</summary>
+    public float[] VInit { get; }
+
+    /// <summary>The longest delay, in steps.</summary>
+    public int MaxDelaySteps { get; }
+
+    /// <summary>Headstage channel c drives the neurons of row c (weights in mV onto the excitatory current).</summary>
+    public SynapseRows Inputs { get; }
+
+    /// <summary>The population of that name.</summary>
+    /// <exception cref="KeyNotFoundException">No such population.</exception>
+    public PopulationRange Population(string name) =>
+        Populations.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no population '{name}'");
+}

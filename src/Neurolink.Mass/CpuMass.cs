@@ -1,0 +1,428 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Neurolink.Mass;
+
+/// <summary>
+/// The CPU backend: the whole network advanced one step (dt) at a time, vectorised with
+/// <see cref="Vector{T}"/>, and, for large networks, split across threads by neuron range: each
+/// thread updates its neurons, then delivers every spike of the step to the targets in its own
+/// range (rows are sorted by target, so each thread reads only its slice of each row and no two
+/// threads write the same neuron). Nothing is allocated per step.
+/// </summary>
+/// <remarks>
+/// Step order, as Brian2's: integrate (exactly, for LIF), threshold and reset, then deliver
+/// spikes; a synapse of delay d steps adds its weight at the end of step t + d, so it acts from
+/// the next integration on (d = 0: the next step, as Brian2's zero delay).
+/// </remarks>
+public sealed class CpuMass : IDisposable
+{
+    private readonly CompiledNetwork _net;
+    private readonly int _n;
+    private readonly float[] _v, _ge, _gi, _ref;
+    private readonly Chunk[] _chunks;
+    private readonly LifCoefficients[] _lif;
+    private readonly PopulationRange[] _populations;
+    private readonly float[]? _slots; // [slot][receptor][neuron] when some delay is above 0
+    private readonly int _slotCount;
+    private readonly Thread[] _workers;
+    private readonly int[][] _splits; // per receptor: row r, thread k -> first synapse of thread k in row r
+    private long _go;          // steps started (the workers' signal)
+    private long _arrived;     // barrier arrivals, never reset: phase p of step s completes at (2s + p) x threads
+    private volatile bool _stop;
+    private long _step;
+
+    /// <summary>Creates the backend; <paramref name="threads"/> 0 picks 1 below 20 000 neurons and every core above.</summary>
+    public CpuMass(CompiledNetwork network, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        _net = network;
+        _n = network.NeuronCount;
+        _v = (float[])network.VInit.Clone();
+        _ge = new float[_n];
+        _gi = new float[_n];
+        _ref = new float[_n];
+        _populations = [.. network.Populations];
+        _lif = [.. _populations.Select(p => LifCoefficients.Of((LifCuba)p.Model, network.Spec.DtMs))];
+        int t = threads > 0 ? threads : _n < 20_000 ? 1 : Environment.ProcessorCount;
+        t = Math.Clamp(t, 1, Math.Max(1, _n / 64));
+        Threads = t;
+        _chunks = new Chunk[t];
+        for (int k = 0; k < t; k++)
+        {
+            // Ranges aligned to the vector width, so threads never share a cache line of state.
+            int lo = Align((int)((long)_n * k / t));
+            int hi = k == t - 1 ? _n : Align((int)((long)_n * (k + 1) / t));
+            _chunks[k] = new Chunk(lo, hi, new int[Math.Max(16, hi - lo)]);
+        }
+
+        _splits = [Splits(network.Excitatory), Splits(network.Inhibitory)];
+        if (network.MaxDelaySteps > 0)
+        {
+            _slotCount = network.MaxDelaySteps + 1;
+            _slots = new float[checked(_slotCount * 2 * _n)];
+        }
+
+        _workers = new Thread[t - 1];
+        for (int k = 1; k < t; k++)
+        {
+            int index = k;
+            _workers[k - 1] = new Thread(() => Work(index)) { IsBackground = true, Name = $"neurolink-mass-{k}", Priority = ThreadPriority.AboveNormal };
+            _workers[k - 1].Start();
+        }
+    }
+
+    /// <summary>Threads stepping the network (the caller's included).</summary>
+    public int Threads { get; }
+
+    /// <summary>Steps done.</summary>
+    public long StepCount => _step;
+
+    /// <summary>The network.</summary>
+    public CompiledNetwork Network => _net;
+
+    /// <summary>Spikes of the last step.</summary>
+    public int SpikeCount
+    {
+        get
+        {
+            int total = 0;
+            foreach (Chunk c in _chunks)
+            {
+                total += c.SpikeCount;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Membrane potentials, mV (read between steps).</summary>
+    public ReadOnlySpan<float> V => _v;
+
+    /// <summary>Copies the last step's spiking neurons (ascending) into <paramref name="destination"/>; returns how many.</summary>
+    public int CopySpikes(Span<int> destination)
+    {
+        int at = 0;
+        foreach (Chunk c in _chunks)
+        {
+            c.Spikes.AsSpan(0, c.SpikeCount).CopyTo(destination[at..]);
+            at += c.SpikeCount;
+        }
+
+        return at;
+    }
+
+    /// <summary>Adds <paramref name="counts"/>[c] x weight to the excitatory current of the neurons channel c drives (call between steps).</summary>
+    public void InjectChannelCounts(ReadOnlySpan<byte> counts)
+    {
+        SynapseRows inputs = _net.Inputs;
+        int channels = Math.Min(counts.Length, inputs.RowStart.Length - 1);
+        for (int c = 0; c < channels; c++)
+        {
+            if (counts[c] == 0)
+            {
+                continue;
+            }
+
+            for (int s = inputs.RowStart[c]; s < inputs.RowStart[c + 1]; s++)
+            {
+                _ge[inputs.Target[s]] += counts[c] * inputs.Weight[s];
+            }
+        }
+    }
+
+    /// <summary>Advances the network by one step.</summary>
+    public void Step()
+    {
+        if (Threads == 1)
+        {
+            Update(0);
+            Deliver(0);
+            _step++;
+            return;
+        }
+
+        // Phase 1: every thread updates its neurons; phase 2: every thread delivers all spikes to its targets.
+        long index = Interlocked.Increment(ref _go) - 1;
+        Update(0);
+        Arrive((2 * index) + 1);
+        Deliver(0);
+        Arrive((2 * index) + 2);
+        _step++;
+    }
+
+    /// <summary>Advances the network by <paramref name="steps"/> steps.</summary>
+    public void Run(long steps)
+    {
+        for (long i = 0; i < steps; i++)
+        {
+            Step();
+        }
+    }
+
+    /// <summary>Stops the worker threads.</summary>
+    public void Dispose()
+    {
+        _stop = true;
+        Interlocked.Increment(ref _go);
+        foreach (Thread w in _workers)
+        {
+            w.Join();
+        }
+    }
+
+    private static int Align(int i) => i / Vector<float>.Count * Vector<float>.Count;
+
+    private void Work(int k)
+    {
+        long started = 0;
+        while (true)
+        {
+            var spin = default(SpinWait);
+            while (Volatile.Read(ref _go) == started)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+
+            started++;
+            if (_stop)
+            {
+                return;
+            }
+
+            long index = started - 1;
+            Update(k);
+            Arrive((2 * index) + 1);
+            Deliver(k);
+            Arrive((2 * index) + 2);
+        }
+    }
+
+    /// <summary>A barrier that is never reset (so no thread can miss a release): waits until every thread has arrived at <paramref name="generation"/>.</summary>
+    private void Arrive(long generation)
+    {
+        long target = generation * Threads;
+        Interlocked.Increment(ref _arrived);
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _arrived) < target)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    /// <summary>Integrates, thresholds and resets the neurons of chunk <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Update(int k)
+    {
+        Chunk chunk = _chunks[k];
+        int count = 0;
+        for (int p = 0; p < _populations.Length; p++)
+        {
+            PopulationRange range = _populations[p];
+            int lo = Math.Max(range.Start, chunk.Lo), hi = Math.Min(range.Start + range.Count, chunk.Hi);
+            if (lo < hi)
+            {
+                count = UpdateLifCuba(in _lif[p], lo, hi, chunk.Spikes, count);
+            }
+        }
+
+        chunk.SpikeCount = count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int UpdateLifCuba(in LifCoefficients c, int lo, int hi, int[] spikes, int count)
+    {
+        (float dm, float de, float di, float ke, float ki, float el, float vt, float vr, float refSteps) = c;
+
+        int i = lo;
+        if (Vector256.IsHardwareAccelerated && hi - lo >= 8)
+        {
+            // Eight neurons at a time, loads and stores without bounds checks (the range was checked above).
+            ref float v0 = ref MemoryMarshal.GetArrayDataReference(_v);
+            ref float ge0 = ref MemoryMarshal.GetArrayDataReference(_ge);
+            ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
+            ref float r0 = ref MemoryMarshal.GetArrayDataReference(_ref);
+            Vector256<float> vDm = Vector256.Create(dm), vDe = Vector256.Create(de), vDi = Vector256.Create(di);
+            Vector256<float> vKe = Vector256.Create(ke), vKi = Vector256.Create(ki), vEl = Vector256.Create(el);
+            Vector256<float> vVt = Vector256.Create(vt), vVr = Vector256.Create(vr), vRefSteps = Vector256.Create(refSteps);
+            Vector256<float> one = Vector256.Create(1f);
+            for (; i + 8 <= hi; i += 8)
+            {
+                nuint at = (nuint)i;
+                Vector256<float> v = Vector256.LoadUnsafe(ref v0, at);
+                Vector256<float> ge = Vector256.LoadUnsafe(ref ge0, at);
+                Vector256<float> gi = Vector256.LoadUnsafe(ref gi0, at);
+                Vector256<float> r = Vector256.LoadUnsafe(ref r0, at);
+                Vector256<float> integrated = vEl + ((v - vEl) * vDm) + (ge * vKe) + (gi * vKi);
+                Vector256<float> refractory = Vector256.GreaterThan(r, Vector256<float>.Zero);
+                v = Vector256.ConditionalSelect(refractory, v, integrated);
+                Vector256<float> fired = Vector256.AndNot(Vector256.GreaterThan(v, vVt), refractory);
+                (ge * vDe).StoreUnsafe(ref ge0, at);
+                (gi * vDi).StoreUnsafe(ref gi0, at);
+                Vector256.ConditionalSelect(fired, vVr, v).StoreUnsafe(ref v0, at);
+                Vector256.ConditionalSelect(fired, vRefSteps, Vector256.Max(r - one, Vector256<float>.Zero)).StoreUnsafe(ref r0, at);
+                uint bits = fired.ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    spikes[count++] = i + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                }
+            }
+        }
+
+        for (; i < hi; i++)
+        {
+            float v = _v[i];
+            bool refractory = _ref[i] > 0;
+            if (!refractory)
+            {
+                v = el + ((v - el) * dm) + (_ge[i] * ke) + (_gi[i] * ki);
+            }
+
+            _ge[i] *= de;
+            _gi[i] *= di;
+            bool fired = !refractory && v > vt;
+            _v[i] = fired ? vr : v;
+            _ref[i] = fired ? refSteps : Math.Max(_ref[i] - 1, 0);
+            if (fired)
+            {
+                spikes[count++] = i;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Delivers every spike of this step to the targets in chunk <paramref name="k"/>'s range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Deliver(int k)
+    {
+        Chunk own = _chunks[k];
+        int slot = _slots is null ? 0 : (int)(_step % _slotCount);
+        foreach (Chunk c in _chunks)
+        {
+            for (int s = 0; s < c.SpikeCount; s++)
+            {
+                int pre = c.Spikes[s];
+                Propagate(_net.Excitatory, _splits[0], pre, k, _ge, 0, slot);
+                Propagate(_net.Inhibitory, _splits[1], pre, k, _gi, 1, slot);
+            }
+        }
+
+        if (_slots is not null)
+        {
+            // This step's slot arrives now: into the currents, and cleared for its next turn.
+            int n = _n;
+            Span<float> e = _slots.AsSpan((((slot * 2) + 0) * n) + own.Lo, own.Hi - own.Lo);
+            Span<float> i = _slots.AsSpan((((slot * 2) + 1) * n) + own.Lo, own.Hi - own.Lo);
+            System.Numerics.Tensors.TensorPrimitives.Add(_ge.AsSpan(own.Lo, own.Hi - own.Lo), e, _ge.AsSpan(own.Lo, own.Hi - own.Lo));
+            System.Numerics.Tensors.TensorPrimitives.Add(_gi.AsSpan(own.Lo, own.Hi - own.Lo), i, _gi.AsSpan(own.Lo, own.Hi - own.Lo));
+            e.Clear();
+            i.Clear();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Propagate(SynapseRows rows, int[] splits, int pre, int k, float[] current, int receptor, int slot)
+    {
+        int a, b;
+        if (Threads == 1)
+        {
+            a = rows.RowStart[pre];
+            b = rows.RowStart[pre + 1];
+        }
+        else
+        {
+            a = splits[(pre * (Threads + 1)) + k];
+            b = splits[(pre * (Threads + 1)) + k + 1];
+        }
+
+        int[] target = rows.Target;
+        float[] weight = rows.Weight;
+        if (_slots is null)
+        {
+            for (int s = a; s < b; s++)
+            {
+                current[target[s]] += weight[s];
+            }
+
+            return;
+        }
+
+        ushort[] delay = rows.Delay;
+        long n = _n;
+        for (int s = a; s < b; s++)
+        {
+            long at = ((((slot + delay[s]) % _slotCount) * 2L) + receptor) * n;
+            _slots[at + target[s]] += weight[s];
+        }
+    }
+
+    /// <summary>For each row and thread, where that thread's targets start in the row.</summary>
+    private int[] Splits(SynapseRows rows)
+    {
+        int t = Threads;
+        if (t == 1)
+        {
+            return [];
+        }
+
+        int n = rows.RowStart.Length - 1;
+        var splits = new int[n * (t + 1)];
+        for (int r = 0; r < n; r++)
+        {
+            int a = rows.RowStart[r], b = rows.RowStart[r + 1];
+            splits[r * (t + 1)] = a;
+            for (int k = 1; k < t; k++)
+            {
+                int bound = _chunks[k].Lo;
+                int pos = Array.BinarySearch(rows.Target, a, b - a, bound);
+                if (pos < 0)
+                {
+                    pos = ~pos;
+                }
+                else
+                {
+                    while (pos > a && rows.Target[pos - 1] == bound)
+                    {
+                        pos--;
+                    }
+                }
+
+                splits[(r * (t + 1)) + k] = pos;
+            }
+
+            splits[(r * (t + 1)) + t] = b;
+        }
+
+        return splits;
+    }
+
+    /// <summary>The exact-integration constants of a LIF population for one step.</summary>
+    private readonly record struct LifCoefficients(float Dm, float De, float Di, float Ke, float Ki, float El, float Vt, float Vr, float RefSteps)
+    {
+        public static LifCoefficients Of(LifCuba m, double dt) => new(
+            (float)Math.Exp(-dt / m.TauMMs),
+            (float)Math.Exp(-dt / m.TauEMs),
+            (float)Math.Exp(-dt / m.TauIMs),
+            (float)(m.TauEMs / (m.TauEMs - m.TauMMs) * (Math.Exp(-dt / m.TauEMs) - Math.Exp(-dt / m.TauMMs))),
+            (float)(m.TauIMs / (m.TauIMs - m.TauMMs) * (Math.Exp(-dt / m.TauIMs) - Math.Exp(-dt / m.TauMMs))),
+            (float)m.VRestMv,
+            (float)m.VThreshMv,
+            (float)m.VResetMv,
+            (float)Math.Round(m.RefractoryMs / dt));
+    }
+
+    private sealed class Chunk(int lo, int hi, int[] spikes)
+    {
+        public int Lo { get; } = lo;
+
+        public int Hi { get; } = hi;
+
+        public int[] Spikes { get; } = spikes;
+
+        public int SpikeCount { get; set; }
+    }
+}

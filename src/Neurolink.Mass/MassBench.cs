@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace Neurolink.Mass;
+
+/// <summary>
+/// Runs a network for a while and reports what the Brian2 peer script reports: rates per
+/// population, the CV of inter-spike intervals, and the real-time factor (wall / simulated,
+/// build excluded), plus the wall time of every 1 ms of biology for the real-time question.
+/// </summary>
+public static class MassBench
+{
+    /// <summary>Builds and runs; the first population is "excitatory" and the second "inhibitory" in the report.</summary>
+    public static Dictionary<string, object?> Run(NetworkSpec spec, double seconds, int threads, string model)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var build = Stopwatch.StartNew();
+        CompiledNetwork net = NetworkBuilder.Build(spec);
+        double buildS = build.Elapsed.TotalSeconds;
+        using var mass = new CpuMass(net, threads);
+        int n = net.NeuronCount;
+        long steps = (long)Math.Round(seconds * 1000 / spec.DtMs);
+        int stepsPerMs = (int)Math.Round(1 / spec.DtMs);
+
+        // Spike times of every n/500-th neuron, as the peer script samples them for the CV.
+        int stride = Math.Max(1, n / 500);
+        var times = new List<long>[(n + stride - 1) / stride];
+        for (int k = 0; k < times.Length; k++)
+        {
+            times[k] = [];
+        }
+
+        var perPopulation = new long[net.Populations.Count];
+        var spikes = new int[n];
+        var msWall = new List<double>((int)(steps / stepsPerMs) + 1);
+        long msStart = Stopwatch.GetTimestamp();
+        var wall = Stopwatch.StartNew();
+        for (long s = 0; s < steps; s++)
+        {
+            mass.Step();
+            int count = mass.CopySpikes(spikes);
+            for (int k = 0; k < count; k++)
+            {
+                int i = spikes[k];
+                if (i % stride == 0)
+                {
+                    times[i / stride].Add(s);
+                }
+
+                for (int p = 0; p < net.Populations.Count; p++)
+                {
+                    PopulationRange range = net.Populations[p];
+                    if (i < range.Start + range.Count)
+                    {
+                        perPopulation[p]++;
+                        break;
+                    }
+                }
+            }
+
+            if ((s + 1) % stepsPerMs == 0)
+            {
+                long now = Stopwatch.GetTimestamp();
+                msWall.Add((now - msStart) * 1e6 / Stopwatch.Frequency);
+                msStart = now;
+            }
+        }
+
+        double wallS = wall.Elapsed.TotalSeconds;
+        var cvs = new List<double>();
+        foreach (List<long> t in times)
+        {
+            if (t.Count > 3)
+            {
+                double[] isi = [.. t.Zip(t.Skip(1), (a, b) => (double)(b - a))];
+                double mean = isi.Average();
+                double sd = Math.Sqrt(isi.Sum(x => (x - mean) * (x - mean)) / isi.Length);
+                cvs.Add(sd / mean);
+            }
+        }
+
+        msWall.Sort();
+        double Quantile(double q) => msWall.Count == 0 ? double.NaN : msWall[Math.Min(msWall.Count - 1, (int)Math.Ceiling(q * msWall.Count) - 1)];
+        double Rate(int p) => p < perPopulation.Length ? perPopulation[p] / (net.Populations[p].Count * seconds) : double.NaN;
+        return new Dictionary<string, object?>
+        {
+            ["model"] = model,
+            ["backend"] = "cpu",
+            ["threads"] = mass.Threads,
+            ["neurons"] = n,
+            ["synapses"] = net.SynapseCount,
+            ["simulated_s"] = seconds,
+            ["build_s"] = Math.Round(buildS, 3),
+            ["wall_s"] = Math.Round(wallS, 4),
+            ["rtf"] = Math.Round(wallS / seconds, 5),
+            ["rate_exc_hz"] = Math.Round(Rate(0), 3),
+            ["rate_inh_hz"] = Math.Round(Rate(1), 3),
+            ["cv_isi"] = cvs.Count == 0 ? null : Math.Round(cvs.Average(), 3),
+            ["ms_wall_us"] = new Dictionary<string, double>
+            {
+                ["p50"] = Math.Round(Quantile(0.5), 1),
+                ["p99"] = Math.Round(Quantile(0.99), 1),
+                ["p999"] = Math.Round(Quantile(0.999), 1),
+                ["max"] = Math.Round(Quantile(1), 1),
+            },
+        };
+    }
+}

@@ -1,0 +1,153 @@
+namespace Neurolink.Mass;
+
+/// <summary>
+/// A network to simulate, described as data (from C# or a JSON file): populations,
+/// projections between them, the headstage channels that drive input neurons, and the
+/// population read out every frame. The seed makes a build and a run reproducible.
+/// </summary>
+public sealed record class NetworkSpec
+{
+    /// <summary>Seed of every random choice: initial state, connectivity, weights, delays.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Time step, ms (0.1 by default, as Brian2's).</summary>
+    public double DtMs { get; init; } = 0.1;
+
+    /// <summary>The populations, in the order of the global neuron index.</summary>
+    public IReadOnlyList<PopulationSpec> Populations { get; init; } = [];
+
+    /// <summary>The projections.</summary>
+    public IReadOnlyList<ProjectionSpec> Projections { get; init; } = [];
+
+    /// <summary>Headstage channels and the input neurons each drives.</summary>
+    public IReadOnlyList<InputSpec> Inputs { get; init; } = [];
+
+    /// <summary>The population whose spikes are read out every frame, or null.</summary>
+    public string? Output { get; init; }
+}
+
+/// <summary>A population of identical neurons.</summary>
+/// <param name="Name">Its name, unique in the network.</param>
+/// <param name="Size">Neurons, at least 1.</param>
+/// <param name="Model">The neuron model and its parameters.</param>
+public sealed record class PopulationSpec(string Name, int Size, NeuronModel Model);
+
+/// <summary>A neuron model with its parameters.</summary>
+public abstract record class NeuronModel
+{
+    /// <summary>The model's name in JSON: lif_cuba, lif_coba, izhikevich.</summary>
+    public abstract string Type { get; }
+}
+
+/// <summary>
+/// Leaky integrate-and-fire with exponentially decaying synaptic currents, in voltage units
+/// (as Brian2's CUBA example): dv/dt = (ge + gi - (v - E_L)) / tau_m, dge/dt = -ge / tau_e,
+/// dgi/dt = -gi / tau_i; integrated exactly. A spike of weight w adds w (mV) to ge or gi.
+/// </summary>
+public sealed record class LifCuba : NeuronModel
+{
+    /// <inheritdoc/>
+    public override string Type => "lif_cuba";
+
+    /// <summary>Membrane time constant, ms.</summary>
+    public double TauMMs { get; init; } = 20;
+
+    /// <summary>Resting (leak reversal) potential E_L, mV.</summary>
+    public double VRestMv { get; init; } = -49;
+
+    /// <summary>Threshold, mV.</summary>
+    public double VThreshMv { get; init; } = -50;
+
+    /// <summary>Reset, mV.</summary>
+    public double VResetMv { get; init; } = -60;
+
+    /// <summary>Refractory period, ms: v is held at reset.</summary>
+    public double RefractoryMs { get; init; } = 5;
+
+    /// <summary>Excitatory synaptic time constant, ms.</summary>
+    public double TauEMs { get; init; } = 5;
+
+    /// <summary>Inhibitory synaptic time constant, ms.</summary>
+    public double TauIMs { get; init; } = 10;
+
+    /// <summary>Initial membrane potential, mV (a distribution).</summary>
+    public Distribution VInitMv { get; init; } = Distribution.Uniform(-60, -50);
+}
+
+/// <summary>A value drawn for each neuron or synapse: a constant, uniform or normal.</summary>
+/// <param name="Kind">constant, uniform or normal.</param>
+/// <param name="A">The constant, the low end, or the mean.</param>
+/// <param name="B">The high end, or the standard deviation (0 for a constant).</param>
+public readonly record struct Distribution(string Kind, double A, double B)
+{
+    /// <summary>A constant.</summary>
+    public static Distribution Constant(double value) => new("constant", value, 0);
+
+    /// <summary>Uniform on [low, high).</summary>
+    public static Distribution Uniform(double low, double high) => new("uniform", low, high);
+
+    /// <summary>Normal with mean and standard deviation.</summary>
+    public static Distribution Normal(double mean, double sd) => new("normal", mean, sd);
+
+    /// <summary>The constant converts to a distribution.</summary>
+    public static implicit operator Distribution(double value) => Constant(value);
+
+    /// <summary>Same as the implicit conversion.</summary>
+    public static Distribution FromDouble(double value) => Constant(value);
+
+    /// <summary>A draw.</summary>
+    internal double Sample(ref Xoshiro rng) => Kind switch
+    {
+        "uniform" => A + ((B - A) * rng.NextDouble()),
+        "normal" => A + (B * rng.NextGaussian()),
+        _ => A,
+    };
+}
+
+/// <summary>Which input of the target neurons a projection drives.</summary>
+public enum Receptor
+{
+    /// <summary>The excitatory current (ge).</summary>
+    Excitatory,
+
+    /// <summary>The inhibitory current (gi).</summary>
+    Inhibitory,
+}
+
+/// <summary>How a projection chooses its synapses.</summary>
+/// <param name="Kind">fixed_probability, fixed_indegree, one_to_one or list.</param>
+/// <param name="Probability">For fixed_probability: each pair independently.</param>
+/// <param name="InDegree">For fixed_indegree: inputs per target neuron, drawn with replacement.</param>
+/// <param name="Pairs">For list: (pre, post) indices within the populations.</param>
+/// <param name="AllowSelf">Whether a neuron may connect to itself when pre and post are the same population.</param>
+public sealed record class Connector(string Kind, double Probability = 0, int InDegree = 0, IReadOnlyList<(int Pre, int Post)>? Pairs = null, bool AllowSelf = true)
+{
+    /// <summary>Each (pre, post) pair with probability p.</summary>
+    public static Connector FixedProbability(double p, bool allowSelf = true) => new("fixed_probability", Probability: p, AllowSelf: allowSelf);
+
+    /// <summary>Exactly k inputs per target.</summary>
+    public static Connector FixedInDegree(int k, bool allowSelf = true) => new("fixed_indegree", InDegree: k, AllowSelf: allowSelf);
+
+    /// <summary>Neuron i to neuron i.</summary>
+    public static Connector OneToOne() => new("one_to_one");
+
+    /// <summary>An explicit list.</summary>
+    public static Connector List(IReadOnlyList<(int Pre, int Post)> pairs) => new("list", Pairs: pairs);
+}
+
+/// <summary>Synapses from one population to another.</summary>
+/// <param name="From">Presynaptic population.</param>
+/// <param name="To">Postsynaptic population.</param>
+/// <param name="Connect">How synapses are chosen.</param>
+/// <param name="Receptor">Which current they drive.</param>
+/// <param name="WeightMv">Weight, mV added to the current per spike (negative values are allowed for inhibitory currents).</param>
+/// <param name="DelayMs">Delay, ms (rounded to whole steps; 0 means the next step).</param>
+public sealed record class ProjectionSpec(string From, string To, Connector Connect, Receptor Receptor, Distribution WeightMv, Distribution DelayMs);
+
+/// <summary>Headstage channels driving input neurons: channel c drives neuron c (one_to_one) or every neuron n with n mod channels == c (tile).</summary>
+/// <param name="Population">The input population.</param>
+/// <param name="FirstChannel">First channel.</param>
+/// <param name="Channels">How many channels.</param>
+/// <param name="Map">one_to_one or tile.</param>
+/// <param name="WeightMv">Added to the excitatory current of the driven neurons per spike counted on the channel.</param>
+public sealed record class InputSpec(string Population, int FirstChannel, int Channels, string Map, double WeightMv);

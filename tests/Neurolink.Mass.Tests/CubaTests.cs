@@ -1,0 +1,69 @@
+namespace Neurolink.Mass.Tests;
+
+/// <summary>The CUBA benchmark network against Brian2's statistics, and the backend's invariants on it.</summary>
+public class CubaTests
+{
+    /// <summary>Runs a network and returns every step's spikes.</summary>
+    internal static List<int[]> Spikes(CompiledNetwork net, long steps, int threads)
+    {
+        using var mass = new CpuMass(net, threads);
+        var all = new List<int[]>();
+        var buffer = new int[net.NeuronCount];
+        for (long s = 0; s < steps; s++)
+        {
+            mass.Step();
+            all.Add(buffer[..mass.CopySpikes(buffer)]);
+        }
+
+        return all;
+    }
+
+    [Theory]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(3UL)]
+    public void Rates_and_irregularity_are_in_brian2s_band(ulong seed)
+    {
+        // Brian2 2.5.1 on this network: E 5.4-6.3 Hz, I 5.5-5.8 Hz, CV of ISIs about 0.6-0.72.
+        var report = MassBench.Run(Models.Cuba(4000, seed), seconds: 2, threads: 1, "cuba");
+        Assert.InRange((double)report["rate_exc_hz"]!, 5.0, 6.6);
+        Assert.InRange((double)report["rate_inh_hz"]!, 5.0, 6.6);
+        Assert.InRange((double)report["cv_isi"]!, 0.5, 0.85);
+    }
+
+    [Fact]
+    public void Connectivity_is_80_inputs_per_neuron_as_in_brian2()
+    {
+        CompiledNetwork net = NetworkBuilder.Build(Models.Cuba(4000, 1));
+        double expected = 4000.0 * 4000 * 0.02;
+        Assert.InRange(net.SynapseCount, expected - (5 * Math.Sqrt(expected)), expected + (5 * Math.Sqrt(expected)));
+        Assert.All(net.Excitatory.Weight, w => Assert.Equal(1.62f, w, 1e-6f));
+        Assert.All(net.Inhibitory.Weight, w => Assert.Equal(-9f, w, 1e-6f));
+        Assert.Equal(0, net.MaxDelaySteps);
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_spikes_and_another_seed_others()
+    {
+        CompiledNetwork a = NetworkBuilder.Build(Models.Cuba(2000, 7));
+        CompiledNetwork b = NetworkBuilder.Build(Models.Cuba(2000, 7));
+        CompiledNetwork c = NetworkBuilder.Build(Models.Cuba(2000, 8));
+        List<int[]> sa = Spikes(a, 3000, 1), sb = Spikes(b, 3000, 1), sc = Spikes(c, 3000, 1);
+        Assert.Equal(sa.SelectMany(x => x), sb.SelectMany(x => x));
+        Assert.NotEqual(sa.SelectMany(x => x), sc.SelectMany(x => x));
+    }
+
+    [Fact]
+    public void Threads_give_exactly_the_spikes_of_one_thread()
+    {
+        // Each target receives its inputs in the same order (ascending presynaptic index) on any
+        // number of threads, so the floating-point sums, and the spikes, are identical.
+        CompiledNetwork net = NetworkBuilder.Build(Models.Cuba(4000, 3));
+        List<int[]> one = Spikes(net, 5000, 1);
+        List<int[]> two = Spikes(net, 5000, 2);
+        List<int[]> three = Spikes(net, 5000, 3);
+        Assert.True(one.Sum(s => s.Length) > 1000);
+        Assert.Equal(one.SelectMany(x => x), two.SelectMany(x => x));
+        Assert.Equal(one.SelectMany(x => x), three.SelectMany(x => x));
+    }
+}
