@@ -15,6 +15,13 @@ public static class MassBench
         ArgumentNullException.ThrowIfNull(spec);
         var build = Stopwatch.StartNew();
         CompiledNetwork net = NetworkBuilder.Build(spec);
+
+        // The JIT compiles the step on a throwaway copy first, as Brian2 compiles before it runs.
+        using (var warm = new CpuMass(net, threads))
+        {
+            warm.Run(200);
+        }
+
         double buildS = build.Elapsed.TotalSeconds;
         using var mass = new CpuMass(net, threads);
         int n = net.NeuronCount;
