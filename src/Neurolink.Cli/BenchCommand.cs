@@ -11,7 +11,7 @@ public static class BenchCommand
     /// <summary>Builds the verb.</summary>
     public static Command Build()
     {
-        var model = new Option<string>("--model") { Description = "Built-in network: cuba (Brian2's examples/CUBA.py)", DefaultValueFactory = _ => "cuba" };
+        var model = new Option<string>("--model") { Description = "Built-in network: cuba (Brian2's examples/CUBA.py) or coba (Brette et al. 2007 benchmark 1, Auryn's variant)", DefaultValueFactory = _ => "cuba" };
         var network = new Option<FileInfo?>("--network") { Description = "A network described in JSON instead of --model" };
         var neurons = new Option<int>("--neurons") { Description = "Neurons (for --model cuba: connection probability 80/N)", DefaultValueFactory = _ => 4000 };
         var seconds = new Option<double>("--seconds") { Description = "Simulated time, s", DefaultValueFactory = _ => 10 };
@@ -46,19 +46,19 @@ public static class BenchCommand
                     spec = NetworkJson.Load(file.FullName);
                     name = Path.GetFileNameWithoutExtension(file.Name);
                 }
-                else if (result.GetValue(model) == "cuba")
+                else if (result.GetValue(model) is "cuba" or "coba")
                 {
                     if (n is < 10 or > 10_000_000)
                     {
                         return Program.Fail($"--neurons {n} is out of range: give 10 to 10000000");
                     }
 
-                    spec = Models.Cuba(n, result.GetValue(seed));
-                    name = "cuba";
+                    name = result.GetValue(model)!;
+                    spec = name == "cuba" ? Models.Cuba(n, result.GetValue(seed)) : Models.Coba(n, result.GetValue(seed));
                 }
                 else
                 {
-                    return Program.Fail($"--model {result.GetValue(model)} is unknown: the built-in model is cuba; describe others in JSON and pass --network FILE");
+                    return Program.Fail($"--model {result.GetValue(model)} is unknown: the built-in models are cuba and coba; describe others in JSON and pass --network FILE");
                 }
 
                 if (result.GetValue(network) is not null)

@@ -24,6 +24,9 @@ public sealed class CpuMass : IDisposable
     private readonly float[] _v, _ge, _gi, _ref;
     private readonly Chunk[] _chunks;
     private readonly LifCoefficients[] _lif;
+    private readonly CobaCoefficients[] _coba;
+    private readonly IzhikevichCoefficients[] _izh;
+    private readonly float[] _u; // Izhikevich recovery variable (empty when there is none)
     private readonly PopulationRange[] _populations;
     private readonly float[]? _slots; // [slot][receptor][neuron] when some delay is above 0
     private readonly int _slotCount;
@@ -45,7 +48,22 @@ public sealed class CpuMass : IDisposable
         _gi = new float[_n];
         _ref = new float[_n];
         _populations = [.. network.Populations];
-        _lif = [.. _populations.Select(p => LifCoefficients.Of((LifCuba)p.Model, network.Spec.DtMs))];
+        double dt = network.Spec.DtMs;
+        _lif = [.. _populations.Select(p => p.Model is LifCuba m ? LifCoefficients.Of(m, dt) : default)];
+        _coba = [.. _populations.Select(p => p.Model is LifCoba m ? CobaCoefficients.Of(m, dt) : default)];
+        _izh = [.. _populations.Select(p => p.Model is Izhikevich m ? IzhikevichCoefficients.Of(m, dt) : default)];
+        _u = new float[_populations.Any(p => p.Model is Izhikevich) ? _n : 0];
+        foreach (PopulationRange p in _populations)
+        {
+            if (p.Model is Izhikevich z)
+            {
+                for (int i = p.Start; i < p.Start + p.Count; i++)
+                {
+                    _u[i] = (float)(z.B * _v[i]);
+                }
+            }
+        }
+
         int t = threads > 0 ? threads : _n < 20_000 ? 1 : Environment.ProcessorCount;
         t = Math.Clamp(t, 1, Math.Max(1, _n / 64));
         Threads = t;
@@ -224,7 +242,12 @@ public sealed class CpuMass : IDisposable
             int lo = Math.Max(range.Start, chunk.Lo), hi = Math.Min(range.Start + range.Count, chunk.Hi);
             if (lo < hi)
             {
-                count = UpdateLifCuba(in _lif[p], lo, hi, chunk.Spikes, count);
+                count = range.Model switch
+                {
+                    LifCuba => UpdateLifCuba(in _lif[p], lo, hi, chunk.Spikes, count),
+                    LifCoba => UpdateLifCoba(in _coba[p], lo, hi, chunk.Spikes, count),
+                    _ => UpdateIzhikevich(in _izh[p], lo, hi, chunk.Spikes, count),
+                };
             }
         }
 
@@ -291,6 +314,131 @@ public sealed class CpuMass : IDisposable
             bool fired = !refractory && v > vt;
             _v[i] = fired ? vr : v;
             _ref[i] = fired ? refSteps : Math.Max(_ref[i] - 1, 0);
+            if (fired)
+            {
+                spikes[count++] = i;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Conductance-based LIF, exponential Euler with the conductances frozen over the step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int UpdateLifCoba(in CobaCoefficients c, int lo, int hi, int[] spikes, int count)
+    {
+        int i = lo;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float v0 = ref MemoryMarshal.GetArrayDataReference(_v);
+            ref float ge0 = ref MemoryMarshal.GetArrayDataReference(_ge);
+            ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
+            ref float r0 = ref MemoryMarshal.GetArrayDataReference(_ref);
+            Vector256<float> gl = Vector256.Create(c.Gl), glEl = Vector256.Create(c.Gl * c.El), ee = Vector256.Create(c.Ee), ei = Vector256.Create(c.Ei);
+            Vector256<float> bias = Vector256.Create(c.BiasPa), minusDtOverC = Vector256.Create(-c.DtOverC);
+            Vector256<float> de = Vector256.Create(c.De), di = Vector256.Create(c.Di), vt = Vector256.Create(c.Vt), vr = Vector256.Create(c.Vr);
+            Vector256<float> refSteps = Vector256.Create(c.RefSteps), one = Vector256.Create(1f);
+            for (; i + 8 <= hi; i += 8)
+            {
+                nuint at = (nuint)i;
+                Vector256<float> v = Vector256.LoadUnsafe(ref v0, at);
+                Vector256<float> ge = Vector256.LoadUnsafe(ref ge0, at);
+                Vector256<float> gi = Vector256.LoadUnsafe(ref gi0, at);
+                Vector256<float> r = Vector256.LoadUnsafe(ref r0, at);
+                Vector256<float> total = gl + ge + gi;
+                Vector256<float> vInf = (glEl + (ge * ee) + (gi * ei) + bias) / total;
+                Vector256<float> integrated = vInf + ((v - vInf) * Vector256.Exp(total * minusDtOverC));
+                Vector256<float> refractory = Vector256.GreaterThan(r, Vector256<float>.Zero);
+                v = Vector256.ConditionalSelect(refractory, v, integrated);
+                Vector256<float> fired = Vector256.AndNot(Vector256.GreaterThan(v, vt), refractory);
+                (ge * de).StoreUnsafe(ref ge0, at);
+                (gi * di).StoreUnsafe(ref gi0, at);
+                Vector256.ConditionalSelect(fired, vr, v).StoreUnsafe(ref v0, at);
+                Vector256.ConditionalSelect(fired, refSteps, Vector256.Max(r - one, Vector256<float>.Zero)).StoreUnsafe(ref r0, at);
+                uint bits = fired.ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    spikes[count++] = i + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                }
+            }
+        }
+
+        for (; i < hi; i++)
+        {
+            float v = _v[i];
+            bool refractory = _ref[i] > 0;
+            if (!refractory)
+            {
+                float total = c.Gl + _ge[i] + _gi[i];
+                float vInf = ((c.Gl * c.El) + (_ge[i] * c.Ee) + (_gi[i] * c.Ei) + c.BiasPa) / total;
+                v = vInf + ((v - vInf) * MathF.Exp(-total * c.DtOverC));
+            }
+
+            _ge[i] *= c.De;
+            _gi[i] *= c.Di;
+            bool fired = !refractory && v > c.Vt;
+            _v[i] = fired ? c.Vr : v;
+            _ref[i] = fired ? c.RefSteps : Math.Max(_ref[i] - 1, 0);
+            if (fired)
+            {
+                spikes[count++] = i;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Izhikevich neurons, forward Euler.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int UpdateIzhikevich(in IzhikevichCoefficients c, int lo, int hi, int[] spikes, int count)
+    {
+        int i = lo;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float v0 = ref MemoryMarshal.GetArrayDataReference(_v);
+            ref float u0 = ref MemoryMarshal.GetArrayDataReference(_u);
+            ref float ge0 = ref MemoryMarshal.GetArrayDataReference(_ge);
+            ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
+            Vector256<float> dt = Vector256.Create(c.Dt), a = Vector256.Create(c.A), b = Vector256.Create(c.B), reset = Vector256.Create(c.C);
+            Vector256<float> d = Vector256.Create(c.D), peak = Vector256.Create(c.Peak), bias = Vector256.Create(c.Bias);
+            Vector256<float> de = Vector256.Create(c.De), di = Vector256.Create(c.Di);
+            Vector256<float> k2 = Vector256.Create(0.04f), k1 = Vector256.Create(5f), k0 = Vector256.Create(140f);
+            for (; i + 8 <= hi; i += 8)
+            {
+                nuint at = (nuint)i;
+                Vector256<float> v = Vector256.LoadUnsafe(ref v0, at);
+                Vector256<float> u = Vector256.LoadUnsafe(ref u0, at);
+                Vector256<float> ge = Vector256.LoadUnsafe(ref ge0, at);
+                Vector256<float> gi = Vector256.LoadUnsafe(ref gi0, at);
+                Vector256<float> current = ge + gi + bias;
+                Vector256<float> vNext = v + (dt * ((((k2 * v) + k1) * v) + k0 - u + current));
+                Vector256<float> uNext = u + (dt * a * ((b * v) - u));
+                Vector256<float> fired = Vector256.GreaterThanOrEqual(vNext, peak);
+                Vector256.ConditionalSelect(fired, reset, vNext).StoreUnsafe(ref v0, at);
+                Vector256.ConditionalSelect(fired, uNext + d, uNext).StoreUnsafe(ref u0, at);
+                (ge * de).StoreUnsafe(ref ge0, at);
+                (gi * di).StoreUnsafe(ref gi0, at);
+                uint bits = fired.ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    spikes[count++] = i + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                }
+            }
+        }
+
+        for (; i < hi; i++)
+        {
+            float v = _v[i], u = _u[i];
+            float current = _ge[i] + _gi[i] + c.Bias;
+            float vNext = v + (c.Dt * ((((0.04f * v) + 5f) * v) + 140f - u + current));
+            float uNext = u + (c.Dt * c.A * ((c.B * v) - u));
+            bool fired = vNext >= c.Peak;
+            _v[i] = fired ? c.C : vNext;
+            _u[i] = fired ? uNext + c.D : uNext;
+            _ge[i] *= c.De;
+            _gi[i] *= c.Di;
             if (fired)
             {
                 spikes[count++] = i;
@@ -418,6 +566,38 @@ public sealed class CpuMass : IDisposable
             (float)m.VThreshMv,
             (float)m.VResetMv,
             (float)Math.Round(m.RefractoryMs / dt));
+    }
+
+    /// <summary>The constants of a conductance-based LIF population for one step (conductances in nS, capacitance in pF).</summary>
+    private readonly record struct CobaCoefficients(float Gl, float El, float Ee, float Ei, float BiasPa, float DtOverC, float De, float Di, float Vt, float Vr, float RefSteps)
+    {
+        public static CobaCoefficients Of(LifCoba m, double dt) => new(
+            (float)m.LeakNs,
+            (float)m.VRestMv,
+            (float)m.EExcMv,
+            (float)m.EInhMv,
+            (float)(m.BiasNa * 1000),
+            (float)(dt / m.CapacitancePf),
+            (float)Math.Exp(-dt / m.TauEMs),
+            (float)Math.Exp(-dt / m.TauIMs),
+            (float)m.VThreshMv,
+            (float)m.VResetMv,
+            (float)Math.Round(m.RefractoryMs / dt));
+    }
+
+    /// <summary>The constants of an Izhikevich population for one step.</summary>
+    private readonly record struct IzhikevichCoefficients(float Dt, float A, float B, float C, float D, float Peak, float Bias, float De, float Di)
+    {
+        public static IzhikevichCoefficients Of(Izhikevich m, double dt) => new(
+            (float)dt,
+            (float)m.A,
+            (float)m.B,
+            (float)m.C,
+            (float)m.D,
+            (float)m.VPeakMv,
+            (float)m.BiasCurrent,
+            (float)Math.Exp(-dt / m.TauEMs),
+            (float)Math.Exp(-dt / m.TauIMs));
     }
 
     private sealed class Chunk(int lo, int hi, int[] spikes)

@@ -29,4 +29,29 @@ public static class Models
             ],
         };
     }
+
+    /// <summary>
+    /// The Vogels-Abbott COBA network as Auryn and SNNSimulatorComparison run benchmark 1:
+    /// conductance-based LIF (C 200 pF, g_L 10 nS, E_L -60 mV, E_e 0 mV, E_i -80 mV), a 0.2 nA
+    /// bias instead of a kick, weights 4 nS and 51 nS, delay 0.1 ms, probability 80/N.
+    /// </summary>
+    public static NetworkSpec Coba(int neurons = 4000, ulong seed = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(neurons, 10);
+        int exc = (int)(0.8 * neurons);
+        double p = Math.Min(1, 80.0 / neurons);
+        var model = new LifCoba { BiasNa = 0.2 };
+        return new NetworkSpec
+        {
+            Seed = seed,
+            Populations = [new PopulationSpec("exc", exc, model), new PopulationSpec("inh", neurons - exc, model)],
+            Projections =
+            [
+                new ProjectionSpec("exc", "exc", Connector.FixedProbability(p), Receptor.Excitatory, 4, 0.1),
+                new ProjectionSpec("exc", "inh", Connector.FixedProbability(p), Receptor.Excitatory, 4, 0.1),
+                new ProjectionSpec("inh", "exc", Connector.FixedProbability(p), Receptor.Inhibitory, 51, 0.1),
+                new ProjectionSpec("inh", "inh", Connector.FixedProbability(p), Receptor.Inhibitory, 51, 0.1),
+            ],
+        };
+    }
 }

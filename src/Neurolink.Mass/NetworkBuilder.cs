@@ -24,7 +24,13 @@ public static class NetworkBuilder
         foreach (PopulationRange p in populations)
         {
             var rng = new Xoshiro(spec.Seed, Stream("v_init", p.Name));
-            Distribution d = ((LifCuba)p.Model).VInitMv;
+            Distribution d = p.Model switch
+            {
+                LifCuba m => m.VInitMv,
+                LifCoba m => m.VInitMv,
+                Izhikevich m => m.VInitMv,
+                _ => throw new NetworkSpecException($"population '{p.Name}': model {p.Model.Type} is not supported"),
+            };
             for (int k = 0; k < p.Count; k++)
             {
                 vInit[p.Start + k] = (float)d.Sample(ref rng);
@@ -49,13 +55,13 @@ public static class NetworkBuilder
             {
                 if (input.Map == "one_to_one")
                 {
-                    inputs.Add(input.FirstChannel + c, p.Start + c, (float)input.WeightMv, 0);
+                    inputs.Add(input.FirstChannel + c, p.Start + c, (float)input.Weight, 0);
                 }
                 else
                 {
                     for (int k = c; k < p.Count; k += input.Channels)
                     {
-                        inputs.Add(input.FirstChannel + c, p.Start + k, (float)input.WeightMv, 0);
+                        inputs.Add(input.FirstChannel + c, p.Start + k, (float)input.Weight, 0);
                     }
                 }
             }
@@ -83,7 +89,7 @@ public static class NetworkBuilder
             double delay = Math.Max(0, projection.DelayMs.Sample(ref r));
             int steps = (int)Math.Min(ushort.MaxValue, Math.Round(delay / spec.DtMs));
             maxDelay = Math.Max(maxDelay, steps);
-            into.Add(from.Start + pre, to.Start + post, (float)projection.WeightMv.Sample(ref r), (ushort)steps);
+            into.Add(from.Start + pre, to.Start + post, (float)projection.Weight.Sample(ref r), (ushort)steps);
         }
 
         switch (c.Kind)

@@ -15,8 +15,8 @@ namespace Neurolink.Mass;
 ///     { "name": "exc", "size": 3200, "model": { "type": "lif_cuba", "v_init_mv": { "uniform": [-60, -50] } } },
 ///     { "name": "inh", "size": 800, "model": { "type": "lif_cuba" } } ],
 ///   "projections": [
-///     { "from": "exc", "to": "inh", "connect": { "fixed_probability": 0.02 }, "receptor": "excitatory", "weight_mv": 1.62, "delay_ms": 0 } ],
-///   "inputs": [ { "population": "exc", "first_channel": 0, "channels": 1024, "map": "tile", "weight_mv": 2 } ],
+///     { "from": "exc", "to": "inh", "connect": { "fixed_probability": 0.02 }, "receptor": "excitatory", "weight": 1.62, "delay_ms": 0 } ],
+///   "inputs": [ { "population": "exc", "first_channel": 0, "channels": 1024, "map": "tile", "weight": 2 } ],
 ///   "output": "inh"
 /// }
 /// </code>
@@ -105,7 +105,6 @@ public static class NetworkJson
             return new PopulationSpec(String(e, "name", at + ".name", "") ?? "", (int)Number(e, "size", at + ".size", double.NaN, 1, int.MaxValue, whole: true), model!);
         }
 
-        [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "Models other than lif_cuba come next.")]
         private NeuronModel? Model(JsonElement e, string at)
         {
             string? type = String(e, "type", at + ".type", null);
@@ -125,18 +124,51 @@ public static class NetworkJson
                         TauIMs = Number(e, "tau_i_ms", at + ".tau_i_ms", d.TauIMs),
                         VInitMv = e.TryGetProperty("v_init_mv", out JsonElement vi) ? Dist(vi, at + ".v_init_mv") : d.VInitMv,
                     };
+                case "lif_coba":
+                    Object(e, at, ["type", "capacitance_pf", "leak_ns", "v_rest_mv", "e_exc_mv", "e_inh_mv", "v_thresh_mv", "v_reset_mv", "refractory_ms", "tau_e_ms", "tau_i_ms", "bias_na", "v_init_mv"]);
+                    var c = new LifCoba();
+                    return new LifCoba
+                    {
+                        CapacitancePf = Number(e, "capacitance_pf", at + ".capacitance_pf", c.CapacitancePf),
+                        LeakNs = Number(e, "leak_ns", at + ".leak_ns", c.LeakNs),
+                        VRestMv = Number(e, "v_rest_mv", at + ".v_rest_mv", c.VRestMv),
+                        EExcMv = Number(e, "e_exc_mv", at + ".e_exc_mv", c.EExcMv),
+                        EInhMv = Number(e, "e_inh_mv", at + ".e_inh_mv", c.EInhMv),
+                        VThreshMv = Number(e, "v_thresh_mv", at + ".v_thresh_mv", c.VThreshMv),
+                        VResetMv = Number(e, "v_reset_mv", at + ".v_reset_mv", c.VResetMv),
+                        RefractoryMs = Number(e, "refractory_ms", at + ".refractory_ms", c.RefractoryMs),
+                        TauEMs = Number(e, "tau_e_ms", at + ".tau_e_ms", c.TauEMs),
+                        TauIMs = Number(e, "tau_i_ms", at + ".tau_i_ms", c.TauIMs),
+                        BiasNa = Number(e, "bias_na", at + ".bias_na", c.BiasNa),
+                        VInitMv = e.TryGetProperty("v_init_mv", out JsonElement cv) ? Dist(cv, at + ".v_init_mv") : c.VInitMv,
+                    };
+                case "izhikevich":
+                    Object(e, at, ["type", "a", "b", "c", "d", "v_peak_mv", "tau_e_ms", "tau_i_ms", "bias_current", "v_init_mv"]);
+                    var z = new Izhikevich();
+                    return new Izhikevich
+                    {
+                        A = Number(e, "a", at + ".a", z.A),
+                        B = Number(e, "b", at + ".b", z.B),
+                        C = Number(e, "c", at + ".c", z.C),
+                        D = Number(e, "d", at + ".d", z.D),
+                        VPeakMv = Number(e, "v_peak_mv", at + ".v_peak_mv", z.VPeakMv),
+                        TauEMs = Number(e, "tau_e_ms", at + ".tau_e_ms", z.TauEMs),
+                        TauIMs = Number(e, "tau_i_ms", at + ".tau_i_ms", z.TauIMs),
+                        BiasCurrent = Number(e, "bias_current", at + ".bias_current", z.BiasCurrent),
+                        VInitMv = e.TryGetProperty("v_init_mv", out JsonElement zv) ? Dist(zv, at + ".v_init_mv") : z.VInitMv,
+                    };
                 case null:
-                    Problems.Add($"{at}.type: missing; the models are lif_cuba");
+                    Problems.Add($"{at}.type: missing; the models are lif_cuba, lif_coba and izhikevich");
                     return null;
                 default:
-                    Problems.Add($"{at}.type: '{type}' is not a model; the models are lif_cuba");
+                    Problems.Add($"{at}.type: '{type}' is not a model; the models are lif_cuba, lif_coba and izhikevich");
                     return null;
             }
         }
 
         private ProjectionSpec Projection(JsonElement e, string at)
         {
-            Object(e, at, ["from", "to", "connect", "receptor", "weight_mv", "delay_ms"]);
+            Object(e, at, ["from", "to", "connect", "receptor", "weight", "delay_ms"]);
             Connector connect = Connector.FixedProbability(0);
             if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("connect", out JsonElement c))
             {
@@ -158,7 +190,7 @@ public static class NetworkJson
                 String(e, "to", at + ".to", "") ?? "",
                 connect,
                 receptor == "inhibitory" ? Receptor.Inhibitory : Receptor.Excitatory,
-                Dist(e, "weight_mv", at + ".weight_mv", double.NaN),
+                Dist(e, "weight", at + ".weight", double.NaN),
                 Dist(e, "delay_ms", at + ".delay_ms", 0));
         }
 
@@ -208,13 +240,13 @@ public static class NetworkJson
 
         private InputSpec Input(JsonElement e, string at)
         {
-            Object(e, at, ["population", "first_channel", "channels", "map", "weight_mv"]);
+            Object(e, at, ["population", "first_channel", "channels", "map", "weight"]);
             return new InputSpec(
                 String(e, "population", at + ".population", "") ?? "",
                 (int)Number(e, "first_channel", at + ".first_channel", 0, 0, 65535, whole: true),
                 (int)Number(e, "channels", at + ".channels", double.NaN, 1, 65536, whole: true),
                 String(e, "map", at + ".map", "one_to_one") ?? "one_to_one",
-                Number(e, "weight_mv", at + ".weight_mv", double.NaN));
+                Number(e, "weight", at + ".weight", double.NaN));
         }
 
         private bool Object(JsonElement e, string at, string[] fields)

@@ -74,6 +74,93 @@ public sealed record class LifCuba : NeuronModel
     public Distribution VInitMv { get; init; } = Distribution.Uniform(-60, -50);
 }
 
+/// <summary>
+/// Leaky integrate-and-fire with exponentially decaying conductances (Brette et al. 2007,
+/// benchmark 1): C dv/dt = g_L (E_L - v) + g_e (E_e - v) + g_i (E_i - v) + I_bias; integrated
+/// by exponential Euler (exact between spikes when the conductances are zero). A spike of
+/// weight w adds w nS to g_e or g_i.
+/// </summary>
+public sealed record class LifCoba : NeuronModel
+{
+    /// <inheritdoc/>
+    public override string Type => "lif_coba";
+
+    /// <summary>Membrane capacitance, pF.</summary>
+    public double CapacitancePf { get; init; } = 200;
+
+    /// <summary>Leak conductance, nS.</summary>
+    public double LeakNs { get; init; } = 10;
+
+    /// <summary>Leak reversal E_L, mV.</summary>
+    public double VRestMv { get; init; } = -60;
+
+    /// <summary>Excitatory reversal E_e, mV.</summary>
+    public double EExcMv { get; init; }
+
+    /// <summary>Inhibitory reversal E_i, mV.</summary>
+    public double EInhMv { get; init; } = -80;
+
+    /// <summary>Threshold, mV.</summary>
+    public double VThreshMv { get; init; } = -50;
+
+    /// <summary>Reset, mV.</summary>
+    public double VResetMv { get; init; } = -60;
+
+    /// <summary>Refractory period, ms: v is held at reset.</summary>
+    public double RefractoryMs { get; init; } = 5;
+
+    /// <summary>Excitatory conductance time constant, ms.</summary>
+    public double TauEMs { get; init; } = 5;
+
+    /// <summary>Inhibitory conductance time constant, ms.</summary>
+    public double TauIMs { get; init; } = 10;
+
+    /// <summary>Constant bias current, nA.</summary>
+    public double BiasNa { get; init; }
+
+    /// <summary>Initial membrane potential, mV.</summary>
+    public Distribution VInitMv { get; init; } = Distribution.Uniform(-60, -50);
+}
+
+/// <summary>
+/// Izhikevich (2003): dv/dt = 0.04 v^2 + 5 v + 140 - u + I, du/dt = a (b v - u); at v &gt;= v_peak,
+/// v = c and u += d. I is the sum of exponentially decaying synaptic currents (mV/ms); a spike of
+/// weight w adds w to one of them. Forward Euler at the network's dt (0.1 ms by default; the
+/// original used 1 ms in two half steps).
+/// </summary>
+public sealed record class Izhikevich : NeuronModel
+{
+    /// <inheritdoc/>
+    public override string Type => "izhikevich";
+
+    /// <summary>Recovery time scale (0.02 regular spiking, 0.1 fast spiking).</summary>
+    public double A { get; init; } = 0.02;
+
+    /// <summary>Recovery sensitivity.</summary>
+    public double B { get; init; } = 0.2;
+
+    /// <summary>Reset potential, mV.</summary>
+    public double C { get; init; } = -65;
+
+    /// <summary>Recovery increment at a spike (8 regular spiking, 2 fast spiking).</summary>
+    public double D { get; init; } = 8;
+
+    /// <summary>Spike peak, mV.</summary>
+    public double VPeakMv { get; init; } = 30;
+
+    /// <summary>Excitatory current time constant, ms.</summary>
+    public double TauEMs { get; init; } = 5;
+
+    /// <summary>Inhibitory current time constant, ms.</summary>
+    public double TauIMs { get; init; } = 10;
+
+    /// <summary>Constant input current, mV/ms.</summary>
+    public double BiasCurrent { get; init; }
+
+    /// <summary>Initial membrane potential, mV (u starts at b v).</summary>
+    public Distribution VInitMv { get; init; } = Distribution.Constant(-65);
+}
+
 /// <summary>A value drawn for each neuron or synapse: a constant, uniform or normal.</summary>
 /// <param name="Kind">constant, uniform or normal.</param>
 /// <param name="A">The constant, the low end, or the mean.</param>
@@ -140,14 +227,18 @@ public sealed record class Connector(string Kind, double Probability = 0, int In
 /// <param name="To">Postsynaptic population.</param>
 /// <param name="Connect">How synapses are chosen.</param>
 /// <param name="Receptor">Which current they drive.</param>
-/// <param name="WeightMv">Weight, mV added to the current per spike (negative values are allowed for inhibitory currents).</param>
+/// <param name="Weight">
+/// What one spike adds to the target's synaptic variable, in the target model's unit: mV for
+/// lif_cuba (Brian2's CUBA convention), nS of conductance for lif_coba, and mV/ms of current for
+/// izhikevich. Negative values are allowed on inhibitory currents (lif_cuba, izhikevich).
+/// </param>
 /// <param name="DelayMs">Delay, ms (rounded to whole steps; 0 means the next step).</param>
-public sealed record class ProjectionSpec(string From, string To, Connector Connect, Receptor Receptor, Distribution WeightMv, Distribution DelayMs);
+public sealed record class ProjectionSpec(string From, string To, Connector Connect, Receptor Receptor, Distribution Weight, Distribution DelayMs);
 
 /// <summary>Headstage channels driving input neurons: channel c drives neuron c (one_to_one) or every neuron n with n mod channels == c (tile).</summary>
 /// <param name="Population">The input population.</param>
 /// <param name="FirstChannel">First channel.</param>
 /// <param name="Channels">How many channels.</param>
 /// <param name="Map">one_to_one or tile.</param>
-/// <param name="WeightMv">Added to the excitatory current of the driven neurons per spike counted on the channel.</param>
-public sealed record class InputSpec(string Population, int FirstChannel, int Channels, string Map, double WeightMv);
+/// <param name="Weight">Added to the excitatory synaptic variable of the driven neurons per spike counted on the channel (unit as in <see cref="ProjectionSpec"/>).</param>
+public sealed record class InputSpec(string Population, int FirstChannel, int Channels, string Map, double Weight);

@@ -19,6 +19,11 @@ public static class NetworkValidation
     {
         ArgumentNullException.ThrowIfNull(spec);
         var problems = new List<string>();
+        if (spec.Populations.Any(p => p.Model is Izhikevich) && spec.DtMs > 0.5)
+        {
+            problems.Add($"dt_ms: Izhikevich neurons are integrated by forward Euler and need dt_ms of 0.5 or less, got {spec.DtMs}");
+        }
+
         if (!(spec.DtMs is > 0 and <= 10))
         {
             problems.Add($"dt_ms: must be above 0 and at most 10 ms, got {spec.DtMs}");
@@ -95,7 +100,7 @@ public static class NetworkValidation
                     break;
             }
 
-            DistributionProblems(j.WeightMv, $"{at}.weight_mv", problems);
+            DistributionProblems(j.Weight, $"{at}.weight", problems);
             DistributionProblems(j.DelayMs, $"{at}.delay_ms", problems);
             if (j.DelayMs.Kind == "constant" && j.DelayMs.A is < 0 or > 1000)
             {
@@ -168,8 +173,36 @@ public static class NetworkValidation
 
                 DistributionProblems(m.VInitMv, $"{at}.v_init_mv", problems);
                 break;
+            case LifCoba m:
+                Positive(m.CapacitancePf, $"{at}.capacitance_pf", problems);
+                Positive(m.LeakNs, $"{at}.leak_ns", problems);
+                Positive(m.TauEMs, $"{at}.tau_e_ms", problems);
+                Positive(m.TauIMs, $"{at}.tau_i_ms", problems);
+                if (m.RefractoryMs < 0)
+                {
+                    problems.Add($"{at}.refractory_ms: must not be negative, got {m.RefractoryMs}");
+                }
+
+                if (m.VResetMv >= m.VThreshMv)
+                {
+                    problems.Add($"{at}.v_reset_mv: the reset ({m.VResetMv} mV) must be below the threshold ({m.VThreshMv} mV)");
+                }
+
+                DistributionProblems(m.VInitMv, $"{at}.v_init_mv", problems);
+                break;
+            case Izhikevich m:
+                Positive(m.A, $"{at}.a", problems);
+                Positive(m.TauEMs, $"{at}.tau_e_ms", problems);
+                Positive(m.TauIMs, $"{at}.tau_i_ms", problems);
+                if (m.C >= m.VPeakMv)
+                {
+                    problems.Add($"{at}.c: the reset ({m.C} mV) must be below the peak ({m.VPeakMv} mV)");
+                }
+
+                DistributionProblems(m.VInitMv, $"{at}.v_init_mv", problems);
+                break;
             case null:
-                problems.Add($"{at}: a population needs a model (type lif_cuba)");
+                problems.Add($"{at}: a population needs a model (type lif_cuba, lif_coba or izhikevich)");
                 break;
             default:
                 problems.Add($"{at}.type: '{model.Type}' is not a supported model");

@@ -11,10 +11,10 @@ public class NetworkJsonTests
             { "name": "inh", "size": 800, "model": { "type": "lif_cuba" } }
           ],
           "projections": [
-            { "from": "exc", "to": "exc", "connect": { "fixed_probability": 0.02 }, "receptor": "excitatory", "weight_mv": 1.62 },
-            { "from": "exc", "to": "inh", "connect": { "fixed_probability": 0.02 }, "receptor": "excitatory", "weight_mv": 1.62 },
-            { "from": "inh", "to": "exc", "connect": { "fixed_probability": 0.02 }, "receptor": "inhibitory", "weight_mv": -9 },
-            { "from": "inh", "to": "inh", "connect": { "fixed_probability": 0.02 }, "receptor": "inhibitory", "weight_mv": -9 }
+            { "from": "exc", "to": "exc", "connect": { "fixed_probability": 0.02 }, "receptor": "excitatory", "weight": 1.62 },
+            { "from": "exc", "to": "inh", "connect": { "fixed_probability": 0.02 }, "receptor": "excitatory", "weight": 1.62 },
+            { "from": "inh", "to": "exc", "connect": { "fixed_probability": 0.02 }, "receptor": "inhibitory", "weight": -9 },
+            { "from": "inh", "to": "inh", "connect": { "fixed_probability": 0.02 }, "receptor": "inhibitory", "weight": -9 }
           ],
           "output": "inh"
         }
@@ -41,7 +41,7 @@ public class NetworkJsonTests
                 { "name": "exc", "size": "ten", "model": { "type": "lif_cuba", "tau_m_ms": -1 } },
                 { "name": "inh", "sise": 5, "size": 5, "model": { "type": "adex" } }
               ],
-              "projections": [ { "from": "exc", "to": "nowhere", "connect": { "fixed_probability": 1.5 }, "weight_mv": 1 } ]
+              "projections": [ { "from": "exc", "to": "nowhere", "connect": { "fixed_probability": 1.5 }, "weight": 1 } ]
             }
             """;
         var e = Assert.Throws<NetworkSpecException>(() => NetworkJson.Parse(bad));
@@ -57,7 +57,7 @@ public class NetworkJsonTests
         const string bad = """
             {
               "populations": [ { "name": "exc", "size": 10, "model": { "type": "lif_cuba", "tau_m_ms": -1, "v_reset_mv": -40 } } ],
-              "projections": [ { "from": "exc", "to": "nowhere", "connect": { "fixed_probability": 1.5 }, "weight_mv": 1 } ],
+              "projections": [ { "from": "exc", "to": "nowhere", "connect": { "fixed_probability": 1.5 }, "weight": 1 } ],
               "output": "out"
             }
             """;
