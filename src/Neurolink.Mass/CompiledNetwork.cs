@@ -13,12 +13,13 @@ public sealed record class PopulationRange(string Name, int Start, int Count, Ne
 /// </summary>
 public sealed class SynapseRows
 {
-    internal SynapseRows(int[] rowStart, int[] target, float[] weight, ushort[] delay)
+    internal SynapseRows(int[] rowStart, int[] target, float[] weight, ushort[] delay, byte[] rule)
     {
         RowStart = rowStart;
         Target = target;
         Weight = weight;
         Delay = delay;
+        Rule = rule;
     }
 
     /// <summary>Row i is [RowStart[i], RowStart[i + 1]).</summary>
@@ -33,6 +34,9 @@ public sealed class SynapseRows
     /// <summary>Delay of each synapse, in steps.</summary>
     public ushort[] Delay { get; }
 
+    /// <summary>Learning rule of each synapse: 0 for none, else 1 + its index in <see cref="CompiledNetwork.Rules"/>.</summary>
+    public byte[] Rule { get; }
+
     /// <summary>Synapses.</summary>
     public int Count => Target.Length;
 }
@@ -43,8 +47,9 @@ public sealed class SynapseRows
 /// </summary>
 public sealed class CompiledNetwork
 {
-    internal CompiledNetwork(NetworkSpec spec, PopulationRange[] populations, SynapseRows excitatory, SynapseRows inhibitory, float[] vInit, int maxDelaySteps, SynapseRows inputs)
+    internal CompiledNetwork(NetworkSpec spec, PopulationRange[] populations, SynapseRows excitatory, SynapseRows inhibitory, float[] vInit, int maxDelaySteps, SynapseRows inputs, PlasticityRule[] rules)
     {
+        Rules = rules;
         Spec = spec;
         Populations = populations;
         Excitatory = excitatory;
@@ -75,6 +80,9 @@ public sealed class CompiledNetwork
 
     /// <summary>Initial membrane potential of every neuron, mV.</summary>
     public float[] VInit { get; }
+
+    /// <summary>The learning rules in use, one per plastic projection.</summary>
+    public IReadOnlyList<PlasticityRule> Rules { get; }
 
     /// <summary>The longest delay, in steps.</summary>
     public int MaxDelaySteps { get; }

@@ -17,7 +17,7 @@ namespace Neurolink.Mass;
 /// spikes; a synapse of delay d steps adds its weight at the end of step t + d, so it acts from
 /// the next integration on (d = 0: the next step, as Brian2's zero delay).
 /// </remarks>
-public sealed class CpuMass : IDisposable
+public sealed partial class CpuMass : IDisposable
 {
     private readonly CompiledNetwork _net;
     private readonly int _n;
@@ -27,6 +27,7 @@ public sealed class CpuMass : IDisposable
     private readonly CobaCoefficients[] _coba;
     private readonly IzhikevichCoefficients[] _izh;
     private readonly float[] _u; // Izhikevich recovery variable (empty when there is none)
+    private readonly float[][] _weights; // this instance's weights by receptor (plasticity changes them)
     private readonly PopulationRange[] _populations;
     private readonly float[]? _slots; // [slot][receptor][neuron] when some delay is above 0
     private readonly int _slotCount;
@@ -77,6 +78,8 @@ public sealed class CpuMass : IDisposable
         }
 
         _splits = [Splits(network.Excitatory), Splits(network.Inhibitory)];
+        _weights = [(float[])network.Excitatory.Weight.Clone(), (float[])network.Inhibitory.Weight.Clone()];
+        SetUpPlasticity();
         if (network.MaxDelaySteps > 0)
         {
             _slotCount = network.MaxDelaySteps + 1;
@@ -235,6 +238,11 @@ public sealed class CpuMass : IDisposable
     private void Update(int k)
     {
         Chunk chunk = _chunks[k];
+        if (_rules.Length > 0 && _step > 0)
+        {
+            IncrementTraces(chunk, _step);
+        }
+
         int count = 0;
         for (int p = 0; p < _populations.Length; p++)
         {
@@ -464,6 +472,14 @@ public sealed class CpuMass : IDisposable
             }
         }
 
+        if (_rules.Length > 0)
+        {
+            for (int s = 0; s < own.SpikeCount; s++)
+            {
+                OnPost(own.Spikes[s]);
+            }
+        }
+
         if (_slots is not null)
         {
             // This step's slot arrives now: into the currents, and cleared for its next turn.
@@ -493,23 +509,36 @@ public sealed class CpuMass : IDisposable
         }
 
         int[] target = rows.Target;
-        float[] weight = rows.Weight;
+        float[] weight = _weights[receptor];
         if (_slots is null)
         {
             for (int s = a; s < b; s++)
             {
                 current[target[s]] += weight[s];
             }
-
-            return;
+        }
+        else
+        {
+            ushort[] delay = rows.Delay;
+            long n = _n;
+            for (int s = a; s < b; s++)
+            {
+                long at = ((((slot + delay[s]) % _slotCount) * 2L) + receptor) * n;
+                _slots[at + target[s]] += weight[s];
+            }
         }
 
-        ushort[] delay = rows.Delay;
-        long n = _n;
-        for (int s = a; s < b; s++)
+        if (_rules.Length > 0)
         {
-            long at = ((((slot + delay[s]) % _slotCount) * 2L) + receptor) * n;
-            _slots[at + target[s]] += weight[s];
+            // As Brian2's on_pre: the spike is delivered with the weight it found, then the weight learns.
+            byte[] rule = rows.Rule;
+            for (int s = a; s < b; s++)
+            {
+                if (rule[s] != 0)
+                {
+                    OnPre(receptor, s, target[s], rule[s]);
+                }
+            }
         }
     }
 

@@ -39,12 +39,25 @@ public static class NetworkBuilder
 
         var exc = new SynapseList();
         var inh = new SynapseList();
+        var rules = new List<PlasticityRule>();
         int maxDelay = 0;
         for (int j = 0; j < spec.Projections.Count; j++)
         {
             ProjectionSpec projection = spec.Projections[j];
             SynapseList into = projection.Receptor == Receptor.Excitatory ? exc : inh;
-            maxDelay = Math.Max(maxDelay, Connect(projection, byName[projection.From], byName[projection.To], spec, j, into));
+            byte rule = 0;
+            if (projection.Plasticity is { } r)
+            {
+                if (rules.Count == 255)
+                {
+                    throw new NetworkSpecException($"projections[{j}].plasticity: at most 255 plastic projections are supported");
+                }
+
+                rules.Add(r);
+                rule = (byte)rules.Count;
+            }
+
+            maxDelay = Math.Max(maxDelay, Connect(projection, byName[projection.From], byName[projection.To], spec, j, into, rule));
         }
 
         var inputs = new SynapseList();
@@ -55,24 +68,24 @@ public static class NetworkBuilder
             {
                 if (input.Map == "one_to_one")
                 {
-                    inputs.Add(input.FirstChannel + c, p.Start + c, (float)input.Weight, 0);
+                    inputs.Add(input.FirstChannel + c, p.Start + c, (float)input.Weight, 0, 0);
                 }
                 else
                 {
                     for (int k = c; k < p.Count; k += input.Channels)
                     {
-                        inputs.Add(input.FirstChannel + c, p.Start + k, (float)input.Weight, 0);
+                        inputs.Add(input.FirstChannel + c, p.Start + k, (float)input.Weight, 0, 0);
                     }
                 }
             }
         }
 
         int channels = spec.Inputs.Count == 0 ? 0 : spec.Inputs.Max(i => i.FirstChannel + i.Channels);
-        return new CompiledNetwork(spec, populations, exc.ToRows(n), inh.ToRows(n), vInit, maxDelay, inputs.ToRows(channels));
+        return new CompiledNetwork(spec, populations, exc.ToRows(n), inh.ToRows(n), vInit, maxDelay, inputs.ToRows(channels), [.. rules]);
     }
 
     /// <summary>Adds a projection's synapses; returns its longest delay in steps.</summary>
-    private static int Connect(ProjectionSpec projection, PopulationRange from, PopulationRange to, NetworkSpec spec, int index, SynapseList into)
+    private static int Connect(ProjectionSpec projection, PopulationRange from, PopulationRange to, NetworkSpec spec, int index, SynapseList into, byte rule)
     {
         var rng = new Xoshiro(spec.Seed, Stream("projection", index.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Connector c = projection.Connect;
@@ -89,7 +102,7 @@ public static class NetworkBuilder
             double delay = Math.Max(0, projection.DelayMs.Sample(ref r));
             int steps = (int)Math.Min(ushort.MaxValue, Math.Round(delay / spec.DtMs));
             maxDelay = Math.Max(maxDelay, steps);
-            into.Add(from.Start + pre, to.Start + post, (float)projection.Weight.Sample(ref r), (ushort)steps);
+            into.Add(from.Start + pre, to.Start + post, (float)projection.Weight.Sample(ref r), (ushort)steps, rule);
         }
 
         switch (c.Kind)
@@ -170,9 +183,10 @@ public static class NetworkBuilder
         private int[] _post = new int[1024];
         private float[] _weight = new float[1024];
         private ushort[] _delay = new ushort[1024];
+        private byte[] _rule = new byte[1024];
         private int _count;
 
-        public void Add(int pre, int post, float weight, ushort delay)
+        public void Add(int pre, int post, float weight, ushort delay, byte rule)
         {
             if (_count == _pre.Length)
             {
@@ -181,12 +195,14 @@ public static class NetworkBuilder
                 Array.Resize(ref _post, size);
                 Array.Resize(ref _weight, size);
                 Array.Resize(ref _delay, size);
+                Array.Resize(ref _rule, size);
             }
 
             _pre[_count] = pre;
             _post[_count] = post;
             _weight[_count] = weight;
             _delay[_count] = delay;
+            _rule[_count] = rule;
             _count++;
         }
 
@@ -208,6 +224,7 @@ public static class NetworkBuilder
             var target = new int[_count];
             var weight = new float[_count];
             var delay = new ushort[_count];
+            var rule = new byte[_count];
             var order = new int[_count];
             for (int i = 0; i < _count; i++)
             {
@@ -220,6 +237,7 @@ public static class NetworkBuilder
                 target[k] = _post[i];
                 weight[k] = _weight[i];
                 delay[k] = _delay[i];
+                rule[k] = _rule[i];
             }
 
             for (int r = 0; r < rows; r++)
@@ -243,17 +261,19 @@ public static class NetworkBuilder
                     keys.ToArray().AsSpan().Sort(idx);
                     float[] w = [.. weight.AsSpan(a, b - a)];
                     ushort[] d = [.. delay.AsSpan(a, b - a)];
+                    byte[] u = [.. rule.AsSpan(a, b - a)];
                     for (int k = 0; k < idx.Length; k++)
                     {
                         weight[a + k] = w[idx[k] - a];
                         delay[a + k] = d[idx[k] - a];
+                        rule[a + k] = u[idx[k] - a];
                     }
 
                     keys.Sort();
                 }
             }
 
-            return new SynapseRows(rowStart, target, weight, delay);
+            return new SynapseRows(rowStart, target, weight, delay, rule);
         }
     }
 }

@@ -73,7 +73,7 @@ public static class NetworkJson
 
         public NetworkSpec Network(JsonElement e)
         {
-            if (!Object(e, "(the top level)", ["seed", "dt_ms", "populations", "projections", "inputs", "output"]))
+            if (!Object(e, "(the top level)", ["seed", "dt_ms", "populations", "projections", "inputs", "output", "dopamine_tau_ms"]))
             {
                 return new NetworkSpec();
             }
@@ -86,6 +86,7 @@ public static class NetworkJson
                 Projections = Array(e, "projections", (p, at) => Projection(p, at)),
                 Inputs = Array(e, "inputs", (p, at) => Input(p, at)),
                 Output = String(e, "output", "output", null),
+                DopamineTauMs = Number(e, "dopamine_tau_ms", "dopamine_tau_ms", 200),
             };
         }
 
@@ -168,7 +169,7 @@ public static class NetworkJson
 
         private ProjectionSpec Projection(JsonElement e, string at)
         {
-            Object(e, at, ["from", "to", "connect", "receptor", "weight", "delay_ms"]);
+            Object(e, at, ["from", "to", "connect", "receptor", "weight", "delay_ms", "plasticity"]);
             Connector connect = Connector.FixedProbability(0);
             if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("connect", out JsonElement c))
             {
@@ -185,13 +186,57 @@ public static class NetworkJson
                 Problems.Add($"{at}.receptor: '{receptor}' is not a receptor; use excitatory or inhibitory");
             }
 
+            PlasticityRule? rule = e.ValueKind == JsonValueKind.Object && e.TryGetProperty("plasticity", out JsonElement pl) ? Plasticity(pl, at + ".plasticity") : null;
             return new ProjectionSpec(
                 String(e, "from", at + ".from", "") ?? "",
                 String(e, "to", at + ".to", "") ?? "",
                 connect,
                 receptor == "inhibitory" ? Receptor.Inhibitory : Receptor.Excitatory,
                 Dist(e, "weight", at + ".weight", double.NaN),
-                Dist(e, "delay_ms", at + ".delay_ms", 0));
+                Dist(e, "delay_ms", at + ".delay_ms", 0)) { Plasticity = rule };
+        }
+
+        private PlasticityRule? Plasticity(JsonElement e, string at)
+        {
+            string? type = String(e, "type", at + ".type", null);
+            switch (type)
+            {
+                case "stdp_pair":
+                    Object(e, at, ["type", "tau_plus_ms", "tau_minus_ms", "a_plus", "a_minus", "w_min", "w_max", "bounds"]);
+                    var p = new PairStdp();
+                    string bounds = String(e, "bounds", at + ".bounds", "additive") ?? "additive";
+                    if (bounds is not ("additive" or "multiplicative"))
+                    {
+                        Problems.Add($"{at}.bounds: '{bounds}' is not additive or multiplicative");
+                    }
+
+                    return new PairStdp
+                    {
+                        TauPlusMs = Number(e, "tau_plus_ms", at + ".tau_plus_ms", p.TauPlusMs),
+                        TauMinusMs = Number(e, "tau_minus_ms", at + ".tau_minus_ms", p.TauMinusMs),
+                        APlus = Number(e, "a_plus", at + ".a_plus", p.APlus),
+                        AMinus = Number(e, "a_minus", at + ".a_minus", p.AMinus),
+                        WMin = Number(e, "w_min", at + ".w_min", p.WMin),
+                        WMax = Number(e, "w_max", at + ".w_max", p.WMax),
+                        Multiplicative = bounds == "multiplicative",
+                    };
+                case "stdp_reward":
+                    Object(e, at, ["type", "tau_plus_ms", "tau_minus_ms", "a_plus", "a_minus", "tau_eligibility_ms", "w_min", "w_max"]);
+                    var r = new RewardStdp();
+                    return new RewardStdp
+                    {
+                        TauPlusMs = Number(e, "tau_plus_ms", at + ".tau_plus_ms", r.TauPlusMs),
+                        TauMinusMs = Number(e, "tau_minus_ms", at + ".tau_minus_ms", r.TauMinusMs),
+                        APlus = Number(e, "a_plus", at + ".a_plus", r.APlus),
+                        AMinus = Number(e, "a_minus", at + ".a_minus", r.AMinus),
+                        TauEligibilityMs = Number(e, "tau_eligibility_ms", at + ".tau_eligibility_ms", r.TauEligibilityMs),
+                        WMin = Number(e, "w_min", at + ".w_min", r.WMin),
+                        WMax = Number(e, "w_max", at + ".w_max", r.WMax),
+                    };
+                default:
+                    Problems.Add($"{at}.type: '{type}' is not a learning rule; the rules are stdp_pair and stdp_reward");
+                    return null;
+            }
         }
 
         private Connector Connect(JsonElement e, string at)

@@ -24,6 +24,9 @@ public sealed record class NetworkSpec
 
     /// <summary>The population whose spikes are read out every frame, or null.</summary>
     public string? Output { get; init; }
+
+    /// <summary>Time constant of the network's dopamine signal, ms (200 in Izhikevich 2007).</summary>
+    public double DopamineTauMs { get; init; } = 200;
 }
 
 /// <summary>A population of identical neurons.</summary>
@@ -233,7 +236,81 @@ public sealed record class Connector(string Kind, double Probability = 0, int In
 /// izhikevich. Negative values are allowed on inhibitory currents (lif_cuba, izhikevich).
 /// </param>
 /// <param name="DelayMs">Delay, ms (rounded to whole steps; 0 means the next step).</param>
-public sealed record class ProjectionSpec(string From, string To, Connector Connect, Receptor Receptor, Distribution Weight, Distribution DelayMs);
+public sealed record class ProjectionSpec(string From, string To, Connector Connect, Receptor Receptor, Distribution Weight, Distribution DelayMs)
+{
+    /// <summary>The local learning rule of these synapses, or null for fixed weights.</summary>
+    public PlasticityRule? Plasticity { get; init; }
+}
+
+/// <summary>
+/// A local learning rule: each weight change reads only the synapse's presynaptic trace, its
+/// postsynaptic trace, and (for three-factor rules) the network-wide dopamine signal.
+/// </summary>
+public abstract record class PlasticityRule
+{
+    /// <summary>The rule's name in JSON.</summary>
+    public abstract string Type { get; }
+
+    /// <summary>Lowest weight.</summary>
+    public double WMin { get; init; }
+
+    /// <summary>Highest weight.</summary>
+    public double WMax { get; init; } = 1;
+}
+
+/// <summary>
+/// Pair STDP with all-to-all traces (Song, Miller and Abbott 2000): a presynaptic spike depresses
+/// by A- y_post, a postsynaptic spike potentiates by A+ x_pre; traces jump by 1 at a spike and
+/// decay with tau+ (pre) and tau- (post). Additive: changes scale with w_max; multiplicative:
+/// potentiation scales with (w_max - w) and depression with (w - w_min).
+/// </summary>
+public sealed record class PairStdp : PlasticityRule
+{
+    /// <inheritdoc/>
+    public override string Type => "stdp_pair";
+
+    /// <summary>Presynaptic trace time constant, ms.</summary>
+    public double TauPlusMs { get; init; } = 20;
+
+    /// <summary>Postsynaptic trace time constant, ms.</summary>
+    public double TauMinusMs { get; init; } = 20;
+
+    /// <summary>Potentiation per pairing, as a fraction of w_max (additive) or of the room left (multiplicative).</summary>
+    public double APlus { get; init; } = 0.01;
+
+    /// <summary>Depression per pairing, likewise.</summary>
+    public double AMinus { get; init; } = 0.0105;
+
+    /// <summary>Multiplicative (soft) bounds instead of additive (hard) ones.</summary>
+    public bool Multiplicative { get; init; }
+}
+
+/// <summary>
+/// Reward-modulated STDP (Izhikevich 2007): pair STDP does not change the weight but a synaptic
+/// eligibility trace c (dc/dt = -c / tau_c + STDP), and the weight follows dw/dt = c d, where d is
+/// the network's dopamine (dd/dt = -d / tau_d + reward). Synapses are brought up to date lazily,
+/// when a spike of either neuron touches them, with the integral of c d solved exactly.
+/// </summary>
+public sealed record class RewardStdp : PlasticityRule
+{
+    /// <inheritdoc/>
+    public override string Type => "stdp_reward";
+
+    /// <summary>Presynaptic trace time constant, ms.</summary>
+    public double TauPlusMs { get; init; } = 20;
+
+    /// <summary>Postsynaptic trace time constant, ms.</summary>
+    public double TauMinusMs { get; init; } = 20;
+
+    /// <summary>Eligibility added per pre-before-post pairing.</summary>
+    public double APlus { get; init; } = 1;
+
+    /// <summary>Eligibility removed per post-before-pre pairing.</summary>
+    public double AMinus { get; init; } = 1.5;
+
+    /// <summary>Eligibility time constant, ms (1 s in Izhikevich 2007).</summary>
+    public double TauEligibilityMs { get; init; } = 1000;
+}
 
 /// <summary>Headstage channels driving input neurons: channel c drives neuron c (one_to_one) or every neuron n with n mod channels == c (tile).</summary>
 /// <param name="Population">The input population.</param>

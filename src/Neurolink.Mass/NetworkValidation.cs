@@ -29,6 +29,11 @@ public static class NetworkValidation
             problems.Add($"dt_ms: must be above 0 and at most 10 ms, got {spec.DtMs}");
         }
 
+        if (!(spec.DopamineTauMs > 0))
+        {
+            problems.Add($"dopamine_tau_ms: must be above 0, got {spec.DopamineTauMs}");
+        }
+
         if (spec.Populations.Count == 0)
         {
             problems.Add("populations: at least one population is needed");
@@ -101,6 +106,25 @@ public static class NetworkValidation
             }
 
             DistributionProblems(j.Weight, $"{at}.weight", problems);
+            switch (j.Plasticity)
+            {
+                case null:
+                    break;
+                case PairStdp r:
+                    Positive(r.TauPlusMs, $"{at}.plasticity.tau_plus_ms", problems);
+                    Positive(r.TauMinusMs, $"{at}.plasticity.tau_minus_ms", problems);
+                    break;
+                case RewardStdp r:
+                    Positive(r.TauPlusMs, $"{at}.plasticity.tau_plus_ms", problems);
+                    Positive(r.TauMinusMs, $"{at}.plasticity.tau_minus_ms", problems);
+                    Positive(r.TauEligibilityMs, $"{at}.plasticity.tau_eligibility_ms", problems);
+                    break;
+            }
+
+            if (j.Plasticity is { } rule && !(rule.WMax > rule.WMin))
+            {
+                problems.Add($"{at}.plasticity.w_max: must be above w_min ({rule.WMin}), got {rule.WMax}");
+            }
             DistributionProblems(j.DelayMs, $"{at}.delay_ms", problems);
             if (j.DelayMs.Kind == "constant" && j.DelayMs.A is < 0 or > 1000)
             {
