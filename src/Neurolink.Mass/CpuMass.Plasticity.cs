@@ -23,8 +23,8 @@ public sealed partial class CpuMass
     private readonly List<(long Step, double Level)> _rewards = [(0, 0)];
     private double _tauDopamineSteps = 2000;
 
-    /// <summary>The network's dopamine now.</summary>
-    public double Dopamine => DopamineAt(_step);
+    /// <summary>The network's dopamine now, tonic and phasic.</summary>
+    public double Dopamine => _net.Spec.DopamineBaseline + DopamineAt(_step);
 
     /// <summary>Adds <paramref name="amount"/> to the dopamine (a reward), between steps.</summary>
     public void Reward(double amount)
@@ -253,6 +253,7 @@ public sealed partial class CpuMass
             {
                 double gained = 0;
                 double k = (1 / rule.TauC) + (1 / _tauDopamineSteps);
+                double baseline = _net.Spec.DopamineBaseline;
                 int e = RewardBefore(last);
                 long a = last;
                 double ca = eligibility;
@@ -260,7 +261,7 @@ public sealed partial class CpuMass
                 while (true)
                 {
                     long b = e + 1 < _rewards.Count && _rewards[e + 1].Step < step ? _rewards[e + 1].Step : step;
-                    gained += ca * da * (1 - Math.Exp(-(b - a) * k)) / k;
+                    gained += ca * ((da * (1 - Math.Exp(-(b - a) * k)) / k) + (baseline * rule.TauC * (1 - Math.Exp(-(b - a) / rule.TauC))));
                     if (b == step)
                     {
                         break;

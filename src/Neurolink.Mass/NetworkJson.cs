@@ -73,7 +73,7 @@ public static class NetworkJson
 
         public NetworkSpec Network(JsonElement e)
         {
-            if (!Object(e, "(the top level)", ["seed", "dt_ms", "populations", "projections", "inputs", "output", "dopamine_tau_ms"]))
+            if (!Object(e, "(the top level)", ["seed", "dt_ms", "populations", "projections", "inputs", "output", "dopamine_tau_ms", "dopamine_baseline"]))
             {
                 return new NetworkSpec();
             }
@@ -87,6 +87,7 @@ public static class NetworkJson
                 Inputs = Array(e, "inputs", (p, at) => Input(p, at)),
                 Output = String(e, "output", "output", null),
                 DopamineTauMs = Number(e, "dopamine_tau_ms", "dopamine_tau_ms", 200),
+                DopamineBaseline = Number(e, "dopamine_baseline", "dopamine_baseline", 0, 0),
             };
         }
 

@@ -27,6 +27,9 @@ public sealed record class NetworkSpec
 
     /// <summary>Time constant of the network's dopamine signal, ms (200 in Izhikevich 2007).</summary>
     public double DopamineTauMs { get; init; } = 200;
+
+    /// <summary>Tonic dopamine, always present under the phasic part that rewards add (0.002 in Izhikevich 2007).</summary>
+    public double DopamineBaseline { get; init; }
 }
 
 /// <summary>A population of identical neurons.</summary>

@@ -83,4 +83,31 @@ public class NetworkJsonTests
         var e = Assert.Throws<NetworkSpecException>(() => NetworkJson.Load("/nonexistent/net.json"));
         Assert.Contains("cannot be read", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Learning_rules_read_from_json_and_unknown_ones_are_named()
+    {
+        NetworkSpec spec = NetworkJson.Parse("""
+            {
+              "dopamine_baseline": 0.002,
+              "populations": [ { "name": "a", "size": 10, "model": { "type": "izhikevich" } } ],
+              "projections": [
+                { "from": "a", "to": "a", "connect": { "fixed_indegree": 2 }, "weight": 1,
+                  "plasticity": { "type": "stdp_reward", "a_plus": 0.01, "a_minus": 0.015, "w_max": 4 } },
+                { "from": "a", "to": "a", "connect": { "one_to_one": true }, "weight": 0.5,
+                  "plasticity": { "type": "stdp_pair", "bounds": "multiplicative" } }
+              ]
+            }
+            """);
+        Assert.Equal(0.002, spec.DopamineBaseline);
+        Assert.Equal(0.015, ((RewardStdp)spec.Projections[0].Plasticity!).AMinus);
+        Assert.True(((PairStdp)spec.Projections[1].Plasticity!).Multiplicative);
+
+        var e = Assert.Throws<NetworkSpecException>(() => NetworkJson.Parse("""
+            { "populations": [ { "name": "a", "size": 10, "model": { "type": "izhikevich" } } ],
+              "projections": [ { "from": "a", "to": "a", "connect": { "one_to_one": true }, "weight": 1,
+                                 "plasticity": { "type": "bcm", "w_max": 4 } } ] }
+            """));
+        Assert.Contains(e.Problems, p => p.StartsWith("projections[0].plasticity.type: 'bcm' is not a learning rule", StringComparison.Ordinal));
+    }
 }

@@ -8,12 +8,13 @@ public class PlasticityTests
     {
         private readonly CpuMass _mass;
 
-        public Pair(PlasticityRule rule, double weight)
+        public Pair(PlasticityRule rule, double weight, double tonicDopamine = 0)
         {
             // Too weak to make the postsynaptic neuron fire: only the forced spikes count.
             var model = new LifCuba { VRestMv = -70, VInitMv = -70, RefractoryMs = 2, TauEMs = 0.5 };
             CompiledNetwork net = NetworkBuilder.Build(new NetworkSpec
             {
+                DopamineBaseline = tonicDopamine,
                 Populations = [new PopulationSpec("pre", 1, model), new PopulationSpec("post", 1, model)],
                 Projections = [new ProjectionSpec("pre", "post", Connector.OneToOne(), Receptor.Excitatory, weight, 0) { Plasticity = rule }],
                 Inputs = [new InputSpec("pre", 0, 1, "one_to_one", 5000), new InputSpec("post", 1, 1, "one_to_one", 5000)],
@@ -128,5 +129,14 @@ public class PlasticityTests
         anti.Run(60_000);
         double c = -1.5 * Math.Exp(-5.0 / 20) * Math.Exp(-100.0 / 1000);
         Assert.Equal(1 + (c * 0.002 / ((1 / 1000.0) + (1 / 200.0))), anti.Weight, 1e-5);
+    }
+
+    [Fact]
+    public void Tonic_dopamine_turns_all_of_the_eligibility_into_weight_over_time()
+    {
+        // With a constant dopamine b and no reward, the weight gains c x b x tau_c in all.
+        using var pair = new Pair(new RewardStdp { WMax = 4 }, 1, tonicDopamine: 0.002);
+        pair.Run(200_000, (100, 0), (150, 1));
+        Assert.Equal(1 + (Math.Exp(-5.0 / 20) * 0.002 * 1000 * (1 - Math.Exp(-(200_000 - 150) * 0.1 / 1000))), pair.Weight, 1e-5);
     }
 }
