@@ -38,8 +38,9 @@ else
   status=1
 fi
 
-echo "== .NET tests: dotnet test Neurolink.sln"
-dotnet_out=$(dotnet test Neurolink.sln -nologo 2>&1)
+# Release: the simulated-mass tests run long simulations (an hour of biology for the distal-reward test).
+echo "== .NET tests: dotnet test Neurolink.sln -c Release"
+dotnet_out=$(dotnet test Neurolink.sln -c Release -nologo 2>&1)
 dotnet_rc=$?
 echo "$dotnet_out" | grep -E "error|Failed |Passed!|Failed!" | head -n 40
 while read -r line; do

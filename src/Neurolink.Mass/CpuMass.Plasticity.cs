@@ -161,6 +161,12 @@ public sealed partial class CpuMass
             for (int s = 0; s < chunk.SpikeCount; s++)
             {
                 int i = chunk.Spikes[s];
+                if (rule.Triplet)
+                {
+                    rule.Pre2[i] = (float)(rule.Pre2At(i, step - 1) + 1);
+                    rule.Post2[i] = (float)(rule.Post2At(i, step - 1) + 1);
+                }
+
                 rule.Pre[i] = (float)(rule.PreAt(i, step - 1) + 1);
                 rule.Post[i] = (float)(rule.PostAt(i, step - 1) + 1);
                 rule.PreStep[i] = (int)(step - 1);
@@ -171,10 +177,19 @@ public sealed partial class CpuMass
 
     /// <summary>A presynaptic spike reaches a plastic synapse: depression by the postsynaptic trace.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void OnPre(int receptor, int synapse, int post, byte ruleIndex)
+    private void OnPre(int receptor, int synapse, int pre, int post, byte ruleIndex)
     {
         ref RuleState rule = ref _rules[ruleIndex - 1];
         double y = rule.PostAt(post, _step);
+        if (rule.Triplet)
+        {
+            // The presynaptic slow trace before this spike's own increment (t - epsilon).
+            y *= rule.AMinus + (rule.A3Minus * rule.Pre2At(pre, _step));
+            float[] tw = _weights[receptor];
+            tw[synapse] = (float)Math.Clamp(tw[synapse] - (y * (rule.WMax - rule.WMin)), rule.WMin, rule.WMax);
+            return;
+        }
+
         if (rule.Reward)
         {
             Settle(receptor, synapse, ref rule, _step);
@@ -201,6 +216,13 @@ public sealed partial class CpuMass
                 int s = column[c];
                 ref RuleState rule = ref _rules[rows.Rule[s] - 1];
                 double x = rule.PreAt(PreOf(rows, s), _step);
+                if (rule.Triplet)
+                {
+                    double triplet = x * (rule.APlus + (rule.A3Plus * rule.Post2At(post, _step))) * (rule.WMax - rule.WMin);
+                    w[s] = (float)Math.Clamp(w[s] + triplet, rule.WMin, rule.WMax);
+                    continue;
+                }
+
                 if (rule.Reward)
                 {
                     Settle(receptor, s, ref rule, _step);
@@ -287,6 +309,10 @@ public sealed partial class CpuMass
     {
         public readonly bool Reward;
         public readonly bool Multiplicative;
+        public readonly bool Triplet;
+        public readonly double A3Plus, A3Minus;
+        public readonly float[] Pre2, Post2;
+        private readonly double[] _decayX, _decayY;
         public readonly double APlus, AMinus, WMin, WMax;
         public readonly float[] Pre, Post;
         public readonly int[] PreStep, PostStep;
@@ -299,14 +325,22 @@ public sealed partial class CpuMass
             {
                 PairStdp p => (p.TauPlusMs, p.TauMinusMs),
                 RewardStdp r => (r.TauPlusMs, r.TauMinusMs),
+                TripletStdp t => (t.TauPlusMs, t.TauMinusMs),
                 _ => throw new NotSupportedException($"learning rule {rule.Type} is not supported on the CPU backend"),
             };
             (APlus, AMinus) = rule switch
             {
                 PairStdp p => (p.APlus, p.AMinus),
                 RewardStdp r => (r.APlus, r.AMinus),
+                TripletStdp t => (t.A2Plus, t.A2Minus),
                 _ => (0, 0),
             };
+            Triplet = rule is TripletStdp;
+            (A3Plus, A3Minus) = rule is TripletStdp t3 ? (t3.A3Plus, t3.A3Minus) : (0, 0);
+            Pre2 = Triplet ? new float[neurons] : [];
+            Post2 = Triplet ? new float[neurons] : [];
+            _decayX = rule is TripletStdp tx ? Table(tx.TauXMs / dt) : [];
+            _decayY = rule is TripletStdp ty ? Table(ty.TauYMs / dt) : [];
             Reward = rule is RewardStdp;
             Multiplicative = rule is PairStdp { Multiplicative: true };
             WMin = rule.WMin;
@@ -323,6 +357,10 @@ public sealed partial class CpuMass
         public readonly double PreAt(int i, long step) => Pre[i] * Decay(_decayPlus, step - PreStep[i]);
 
         public readonly double PostAt(int i, long step) => Post[i] * Decay(_decayMinus, step - PostStep[i]);
+
+        public readonly double Pre2At(int i, long step) => Pre2[i] * Decay(_decayX, step - PreStep[i]);
+
+        public readonly double Post2At(int i, long step) => Post2[i] * Decay(_decayY, step - PostStep[i]);
 
         private static double Decay(double[] table, long age) => age < table.Length ? table[age] : 0;
 

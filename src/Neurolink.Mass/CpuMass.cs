@@ -536,7 +536,7 @@ public sealed partial class CpuMass : IDisposable
             {
                 if (rule[s] != 0)
                 {
-                    OnPre(receptor, s, target[s], rule[s]);
+                    OnPre(receptor, s, pre, target[s], rule[s]);
                 }
             }
         }

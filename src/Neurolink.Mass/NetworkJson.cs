@@ -221,6 +221,22 @@ public static class NetworkJson
                         WMax = Number(e, "w_max", at + ".w_max", p.WMax),
                         Multiplicative = bounds == "multiplicative",
                     };
+                case "stdp_triplet":
+                    Object(e, at, ["type", "tau_plus_ms", "tau_minus_ms", "tau_x_ms", "tau_y_ms", "a2_plus", "a3_plus", "a2_minus", "a3_minus", "w_min", "w_max"]);
+                    var t = new TripletStdp();
+                    return new TripletStdp
+                    {
+                        TauPlusMs = Number(e, "tau_plus_ms", at + ".tau_plus_ms", t.TauPlusMs),
+                        TauMinusMs = Number(e, "tau_minus_ms", at + ".tau_minus_ms", t.TauMinusMs),
+                        TauXMs = Number(e, "tau_x_ms", at + ".tau_x_ms", t.TauXMs),
+                        TauYMs = Number(e, "tau_y_ms", at + ".tau_y_ms", t.TauYMs),
+                        A2Plus = Number(e, "a2_plus", at + ".a2_plus", t.A2Plus),
+                        A3Plus = Number(e, "a3_plus", at + ".a3_plus", t.A3Plus),
+                        A2Minus = Number(e, "a2_minus", at + ".a2_minus", t.A2Minus),
+                        A3Minus = Number(e, "a3_minus", at + ".a3_minus", t.A3Minus),
+                        WMin = Number(e, "w_min", at + ".w_min", t.WMin),
+                        WMax = Number(e, "w_max", at + ".w_max", t.WMax),
+                    };
                 case "stdp_reward":
                     Object(e, at, ["type", "tau_plus_ms", "tau_minus_ms", "a_plus", "a_minus", "tau_eligibility_ms", "w_min", "w_max"]);
                     var r = new RewardStdp();
@@ -235,7 +251,7 @@ public static class NetworkJson
                         WMax = Number(e, "w_max", at + ".w_max", r.WMax),
                     };
                 default:
-                    Problems.Add($"{at}.type: '{type}' is not a learning rule; the rules are stdp_pair and stdp_reward");
+                    Problems.Add($"{at}.type: '{type}' is not a learning rule; the rules are stdp_pair, stdp_triplet and stdp_reward");
                     return null;
             }
         }

@@ -289,6 +289,43 @@ public sealed record class PairStdp : PlasticityRule
 }
 
 /// <summary>
+/// Triplet STDP (Pfister and Gerstner 2006, all-to-all): besides the pair terms, potentiation at
+/// a postsynaptic spike grows with the postsynaptic neuron's slow trace o2 (tau_y), and depression
+/// at a presynaptic spike with the presynaptic neuron's slow trace r2 (tau_x):
+/// at pre, w -= o1 (A2- + A3- r2); at post, w += r1 (A2+ + A3+ o2); amplitudes are fractions of
+/// (w_max - w_min). Defaults: the paper's minimal all-to-all visual-cortex fit.
+/// </summary>
+public sealed record class TripletStdp : PlasticityRule
+{
+    /// <inheritdoc/>
+    public override string Type => "stdp_triplet";
+
+    /// <summary>Fast presynaptic trace r1, ms.</summary>
+    public double TauPlusMs { get; init; } = 16.8;
+
+    /// <summary>Fast postsynaptic trace o1, ms.</summary>
+    public double TauMinusMs { get; init; } = 33.7;
+
+    /// <summary>Slow presynaptic trace r2, ms.</summary>
+    public double TauXMs { get; init; } = 101;
+
+    /// <summary>Slow postsynaptic trace o2, ms.</summary>
+    public double TauYMs { get; init; } = 125;
+
+    /// <summary>Pair potentiation.</summary>
+    public double A2Plus { get; init; } = 5e-10;
+
+    /// <summary>Triplet potentiation.</summary>
+    public double A3Plus { get; init; } = 6.2e-3;
+
+    /// <summary>Pair depression.</summary>
+    public double A2Minus { get; init; } = 7e-3;
+
+    /// <summary>Triplet depression.</summary>
+    public double A3Minus { get; init; } = 2.3e-4;
+}
+
+/// <summary>
 /// Reward-modulated STDP (Izhikevich 2007): pair STDP does not change the weight but a synaptic
 /// eligibility trace c (dc/dt = -c / tau_c + STDP), and the weight follows dw/dt = c d, where d is
 /// the network's dopamine (dd/dt = -d / tau_d + reward). Synapses are brought up to date lazily,

@@ -114,6 +114,12 @@ public static class NetworkValidation
                     Positive(r.TauPlusMs, $"{at}.plasticity.tau_plus_ms", problems);
                     Positive(r.TauMinusMs, $"{at}.plasticity.tau_minus_ms", problems);
                     break;
+                case TripletStdp r:
+                    Positive(r.TauPlusMs, $"{at}.plasticity.tau_plus_ms", problems);
+                    Positive(r.TauMinusMs, $"{at}.plasticity.tau_minus_ms", problems);
+                    Positive(r.TauXMs, $"{at}.plasticity.tau_x_ms", problems);
+                    Positive(r.TauYMs, $"{at}.plasticity.tau_y_ms", problems);
+                    break;
                 case RewardStdp r:
                     Positive(r.TauPlusMs, $"{at}.plasticity.tau_plus_ms", problems);
                     Positive(r.TauMinusMs, $"{at}.plasticity.tau_minus_ms", problems);

@@ -139,4 +139,30 @@ public class PlasticityTests
         pair.Run(200_000, (100, 0), (150, 1));
         Assert.Equal(1 + (Math.Exp(-5.0 / 20) * 0.002 * 1000 * (1 - Math.Exp(-(200_000 - 150) * 0.1 / 1000))), pair.Weight, 1e-5);
     }
+
+    [Fact]
+    public void Triplet_potentiation_grows_with_the_postsynaptic_slow_trace()
+    {
+        // pre at 10 ms, post at 15 ms and 20 ms: the first post spike potentiates by r1 A2+, the
+        // second by r1 (A2+ + A3+ o2), o2 being the slow trace of the first post spike.
+        var rule = new TripletStdp { WMax = 1 };
+        using var pair = new Pair(rule, 0.5);
+        pair.Run(300, (100, 0), (150, 1), (200, 1));
+        double first = Math.Exp(-5.0 / 16.8) * rule.A2Plus;
+        double second = Math.Exp(-10.0 / 16.8) * (rule.A2Plus + (rule.A3Plus * Math.Exp(-5.0 / 125)));
+        Assert.Equal(0.5 + first + second, pair.Weight, 1e-6);
+    }
+
+    [Fact]
+    public void Triplet_depression_grows_with_the_presynaptic_slow_trace()
+    {
+        // pre at 10 ms, post at 12 ms, pre at 20 ms: the first pre spike finds no post trace; the
+        // second depresses by o1 (A2- + A3- r2), after the post spike's potentiation.
+        var rule = new TripletStdp { WMax = 1 };
+        using var pair = new Pair(rule, 0.5);
+        pair.Run(300, (100, 0), (120, 1), (200, 0));
+        double up = Math.Exp(-2.0 / 16.8) * rule.A2Plus;
+        double down = Math.Exp(-8.0 / 33.7) * (rule.A2Minus + (rule.A3Minus * Math.Exp(-10.0 / 101)));
+        Assert.Equal(0.5 + up - down, pair.Weight, 1e-6);
+    }
 }
