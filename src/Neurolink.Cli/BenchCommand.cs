@@ -61,8 +61,9 @@ public static class BenchCommand
                     return Program.Fail($"--model {result.GetValue(model)} is unknown: the built-in models are cuba and coba; describe others in JSON and pass --network FILE");
                 }
 
-                if (result.GetValue(network) is not null)
+                if (result.GetValue(network) is not null && result.GetResult(seed) is { Implicit: false })
                 {
+                    // The file's own seed stands unless --seed was given.
                     spec = spec with { Seed = result.GetValue(seed) };
                 }
             }

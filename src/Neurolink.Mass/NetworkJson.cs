@@ -101,7 +101,7 @@ public static class NetworkJson
             }
             else
             {
-                Problems.Add($"{at}.model: missing; give {{\"type\": \"lif_cuba\"}} and its parameters");
+                Problems.Add($"{at}.model: missing; give {{\"type\": \"lif_cuba\"}} (or lif_coba, izhikevich) and its parameters");
             }
 
             return new PopulationSpec(String(e, "name", at + ".name", "") ?? "", (int)Number(e, "size", at + ".size", double.NaN, 1, int.MaxValue, whole: true), model!);
