@@ -293,11 +293,7 @@ public sealed partial class CpuMass : IDisposable
                 (ge * vDe).StoreUnsafe(ref ge0, at);
                 (gi * vDi).StoreUnsafe(ref gi0, at);
                 Vector256.ConditionalSelect(fired, vVr, v).StoreUnsafe(ref v0, at);
-                if ((refractory | fired) != Vector256<float>.Zero)
-                {
-                    // Most groups of eight have nobody refractory and nobody firing: no counter to write.
-                    Vector256.ConditionalSelect(fired, vRefSteps, Vector256.Max(r - one, Vector256<float>.Zero)).StoreUnsafe(ref r0, at);
-                }
+                Vector256.ConditionalSelect(fired, vRefSteps, Vector256.Max(r - one, Vector256<float>.Zero)).StoreUnsafe(ref r0, at);
 
                 uint bits = fired.ExtractMostSignificantBits();
                 while (bits != 0)
