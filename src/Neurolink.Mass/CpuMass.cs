@@ -295,12 +295,7 @@ public sealed partial class CpuMass : IDisposable
                 Vector256.ConditionalSelect(fired, vVr, v).StoreUnsafe(ref v0, at);
                 Vector256.ConditionalSelect(fired, vRefSteps, Vector256.Max(r - one, Vector256<float>.Zero)).StoreUnsafe(ref r0, at);
 
-                uint bits = fired.ExtractMostSignificantBits();
-                while (bits != 0)
-                {
-                    spikes[count++] = i + BitOperations.TrailingZeroCount(bits);
-                    bits &= bits - 1;
-                }
+                count = AppendSpikes(fired.ExtractMostSignificantBits(), i, spikes, count);
             }
         }
 
@@ -359,12 +354,7 @@ public sealed partial class CpuMass : IDisposable
                 (gi * di).StoreUnsafe(ref gi0, at);
                 Vector256.ConditionalSelect(fired, vr, v).StoreUnsafe(ref v0, at);
                 Vector256.ConditionalSelect(fired, refSteps, Vector256.Max(r - one, Vector256<float>.Zero)).StoreUnsafe(ref r0, at);
-                uint bits = fired.ExtractMostSignificantBits();
-                while (bits != 0)
-                {
-                    spikes[count++] = i + BitOperations.TrailingZeroCount(bits);
-                    bits &= bits - 1;
-                }
+                count = AppendSpikes(fired.ExtractMostSignificantBits(), i, spikes, count);
             }
         }
 
@@ -423,12 +413,7 @@ public sealed partial class CpuMass : IDisposable
                 Vector256.ConditionalSelect(fired, uNext + d, uNext).StoreUnsafe(ref u0, at);
                 (ge * de).StoreUnsafe(ref ge0, at);
                 (gi * di).StoreUnsafe(ref gi0, at);
-                uint bits = fired.ExtractMostSignificantBits();
-                while (bits != 0)
-                {
-                    spikes[count++] = i + BitOperations.TrailingZeroCount(bits);
-                    bits &= bits - 1;
-                }
+                count = AppendSpikes(fired.ExtractMostSignificantBits(), i, spikes, count);
             }
         }
 
@@ -447,6 +432,19 @@ public sealed partial class CpuMass : IDisposable
             {
                 spikes[count++] = i;
             }
+        }
+
+        return count;
+    }
+
+    /// <summary>Appends the neurons i + b for every bit b set in <paramref name="bits"/> (one group of eight).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AppendSpikes(uint bits, int i, int[] spikes, int count)
+    {
+        while (bits != 0)
+        {
+            spikes[count++] = i + BitOperations.TrailingZeroCount(bits);
+            bits &= bits - 1;
         }
 
         return count;

@@ -186,15 +186,7 @@ public static class NetworkValidation
                 Positive(m.TauMMs, $"{at}.tau_m_ms", problems);
                 Positive(m.TauEMs, $"{at}.tau_e_ms", problems);
                 Positive(m.TauIMs, $"{at}.tau_i_ms", problems);
-                if (m.RefractoryMs < 0)
-                {
-                    problems.Add($"{at}.refractory_ms: must not be negative, got {m.RefractoryMs}");
-                }
-
-                if (m.VResetMv >= m.VThreshMv)
-                {
-                    problems.Add($"{at}.v_reset_mv: the reset ({m.VResetMv} mV) must be below the threshold ({m.VThreshMv} mV)");
-                }
+                ResetProblems(m.RefractoryMs, m.VResetMv, m.VThreshMv, at, problems);
 
                 if (m.TauEMs == m.TauMMs || m.TauIMs == m.TauMMs)
                 {
@@ -208,15 +200,7 @@ public static class NetworkValidation
                 Positive(m.LeakNs, $"{at}.leak_ns", problems);
                 Positive(m.TauEMs, $"{at}.tau_e_ms", problems);
                 Positive(m.TauIMs, $"{at}.tau_i_ms", problems);
-                if (m.RefractoryMs < 0)
-                {
-                    problems.Add($"{at}.refractory_ms: must not be negative, got {m.RefractoryMs}");
-                }
-
-                if (m.VResetMv >= m.VThreshMv)
-                {
-                    problems.Add($"{at}.v_reset_mv: the reset ({m.VResetMv} mV) must be below the threshold ({m.VThreshMv} mV)");
-                }
+                ResetProblems(m.RefractoryMs, m.VResetMv, m.VThreshMv, at, problems);
 
                 DistributionProblems(m.VInitMv, $"{at}.v_init_mv", problems);
                 break;
@@ -237,6 +221,20 @@ public static class NetworkValidation
             default:
                 problems.Add($"{at}.type: '{model.Type}' is not a supported model");
                 break;
+        }
+    }
+
+    /// <summary>What both LIF models require of their refractory period, reset and threshold.</summary>
+    private static void ResetProblems(double refractoryMs, double resetMv, double thresholdMv, string at, List<string> problems)
+    {
+        if (refractoryMs < 0)
+        {
+            problems.Add($"{at}.refractory_ms: must not be negative, got {refractoryMs}");
+        }
+
+        if (resetMv >= thresholdMv)
+        {
+            problems.Add($"{at}.v_reset_mv: the reset ({resetMv} mV) must be below the threshold ({thresholdMv} mV)");
         }
     }
 
