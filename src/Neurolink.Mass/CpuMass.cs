@@ -14,10 +14,12 @@ namespace Neurolink.Mass;
 /// </summary>
 /// <remarks>
 /// Step order, as Brian2's: integrate (exactly, for LIF), threshold and reset, then deliver
-/// spikes; a synapse of delay d steps adds its weight at the end of step t + d, so it acts from
-/// the next integration on (d = 0: the next step, as Brian2's zero delay).
+/// spikes; a synapse of delay d steps, fired at step t, acts from the integration of step
+/// t + d + 1 on (d = 0: the next step, as Brian2's zero delay). Delayed weights wait in a ring
+/// of slots and arrive at the start of that step, after any channel input given between steps;
+/// the GPU backend keeps exactly this order.
 /// </remarks>
-public sealed partial class CpuMass : IDisposable
+public sealed partial class CpuMass : ISimulatedMass
 {
     private readonly CompiledNetwork _net;
     private readonly int _n;
@@ -98,6 +100,9 @@ public sealed partial class CpuMass : IDisposable
     /// <summary>Threads stepping the network (the caller's included).</summary>
     public int Threads { get; }
 
+    /// <inheritdoc/>
+    public string Backend => Threads == 1 ? "cpu, 1 thread" : $"cpu, {Threads} threads";
+
     /// <summary>Steps done.</summary>
     public long StepCount => _step;
 
@@ -121,6 +126,14 @@ public sealed partial class CpuMass : IDisposable
 
     /// <summary>Membrane potentials, mV (read between steps).</summary>
     public ReadOnlySpan<float> V => _v;
+
+    /// <inheritdoc/>
+    public void CopyV(Span<float> destination) => _v.CopyTo(destination);
+
+    /// <inheritdoc/>
+    public void Synchronize()
+    {
+    }
 
     /// <summary>Copies the last step's spiking neurons (ascending) into <paramref name="destination"/>; returns how many.</summary>
     public int CopySpikes(Span<int> destination)
@@ -241,6 +254,19 @@ public sealed partial class CpuMass : IDisposable
         if (_rules.Length > 0 && _step > 0)
         {
             IncrementTraces(chunk, _step);
+        }
+
+        if (_slots is not null)
+        {
+            // The slot the last step filled arrives now, before integration: into the currents,
+            // and cleared for its next turn. (Channel input given between steps is already in.)
+            int n = _n, slot = (int)((_step + _slotCount - 1) % _slotCount), lo = chunk.Lo, len = chunk.Hi - chunk.Lo;
+            Span<float> e = _slots.AsSpan((((slot * 2) + 0) * n) + lo, len);
+            Span<float> i = _slots.AsSpan((((slot * 2) + 1) * n) + lo, len);
+            System.Numerics.Tensors.TensorPrimitives.Add(_ge.AsSpan(lo, len), e, _ge.AsSpan(lo, len));
+            System.Numerics.Tensors.TensorPrimitives.Add(_gi.AsSpan(lo, len), i, _gi.AsSpan(lo, len));
+            e.Clear();
+            i.Clear();
         }
 
         int count = 0;
@@ -474,17 +500,6 @@ public sealed partial class CpuMass : IDisposable
             }
         }
 
-        if (_slots is not null)
-        {
-            // This step's slot arrives now: into the currents, and cleared for its next turn.
-            int n = _n;
-            Span<float> e = _slots.AsSpan((((slot * 2) + 0) * n) + own.Lo, own.Hi - own.Lo);
-            Span<float> i = _slots.AsSpan((((slot * 2) + 1) * n) + own.Lo, own.Hi - own.Lo);
-            System.Numerics.Tensors.TensorPrimitives.Add(_ge.AsSpan(own.Lo, own.Hi - own.Lo), e, _ge.AsSpan(own.Lo, own.Hi - own.Lo));
-            System.Numerics.Tensors.TensorPrimitives.Add(_gi.AsSpan(own.Lo, own.Hi - own.Lo), i, _gi.AsSpan(own.Lo, own.Hi - own.Lo));
-            e.Clear();
-            i.Clear();
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -574,53 +589,6 @@ public sealed partial class CpuMass : IDisposable
         }
 
         return splits;
-    }
-
-    /// <summary>The exact-integration constants of a LIF population for one step.</summary>
-    private readonly record struct LifCoefficients(float Dm, float De, float Di, float Ke, float Ki, float El, float Vt, float Vr, float RefSteps)
-    {
-        public static LifCoefficients Of(LifCuba m, double dt) => new(
-            (float)Math.Exp(-dt / m.TauMMs),
-            (float)Math.Exp(-dt / m.TauEMs),
-            (float)Math.Exp(-dt / m.TauIMs),
-            (float)(m.TauEMs / (m.TauEMs - m.TauMMs) * (Math.Exp(-dt / m.TauEMs) - Math.Exp(-dt / m.TauMMs))),
-            (float)(m.TauIMs / (m.TauIMs - m.TauMMs) * (Math.Exp(-dt / m.TauIMs) - Math.Exp(-dt / m.TauMMs))),
-            (float)m.VRestMv,
-            (float)m.VThreshMv,
-            (float)m.VResetMv,
-            (float)Math.Round(m.RefractoryMs / dt));
-    }
-
-    /// <summary>The constants of a conductance-based LIF population for one step (conductances in nS, capacitance in pF).</summary>
-    private readonly record struct CobaCoefficients(float Gl, float El, float Ee, float Ei, float BiasPa, float DtOverC, float De, float Di, float Vt, float Vr, float RefSteps)
-    {
-        public static CobaCoefficients Of(LifCoba m, double dt) => new(
-            (float)m.LeakNs,
-            (float)m.VRestMv,
-            (float)m.EExcMv,
-            (float)m.EInhMv,
-            (float)(m.BiasNa * 1000),
-            (float)(dt / m.CapacitancePf),
-            (float)Math.Exp(-dt / m.TauEMs),
-            (float)Math.Exp(-dt / m.TauIMs),
-            (float)m.VThreshMv,
-            (float)m.VResetMv,
-            (float)Math.Round(m.RefractoryMs / dt));
-    }
-
-    /// <summary>The constants of an Izhikevich population for one step.</summary>
-    private readonly record struct IzhikevichCoefficients(float Dt, float A, float B, float C, float D, float Peak, float Bias, float De, float Di)
-    {
-        public static IzhikevichCoefficients Of(Izhikevich m, double dt) => new(
-            (float)dt,
-            (float)m.A,
-            (float)m.B,
-            (float)m.C,
-            (float)m.D,
-            (float)m.VPeakMv,
-            (float)m.BiasCurrent,
-            (float)Math.Exp(-dt / m.TauEMs),
-            (float)Math.Exp(-dt / m.TauIMs));
     }
 
     private sealed class Chunk(int lo, int hi, int[] spikes)

@@ -1,0 +1,535 @@
+using System.Numerics;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace Neurolink.Mass.Gpu;
+
+/// <summary>Where the GPU backend's kernels run.</summary>
+public enum GpuTarget
+{
+    /// <summary>The first CUDA device (an error when there is none).</summary>
+    Cuda,
+
+    /// <summary>ILGPU's CPU accelerator: the same kernels, run on the CPU (slow; for tests and machines without a GPU).</summary>
+    CpuAccelerator,
+}
+
+/// <summary>A block of recorded spikes: bit i of word (step x WordsPerStep + i / 32) is neuron i firing at FirstStep + step.</summary>
+/// <param name="FirstStep">The step of the block's first row.</param>
+/// <param name="Steps">Rows in the block.</param>
+/// <param name="WordsPerStep">32-bit words per row.</param>
+/// <param name="Bits">The rows (valid only during the call).</param>
+public readonly ref struct SpikeBlock(long FirstStep, int Steps, int WordsPerStep, ReadOnlySpan<uint> Bits)
+{
+    /// <summary>The step of the block's first row.</summary>
+    public long FirstStep { get; } = FirstStep;
+
+    /// <summary>Rows in the block.</summary>
+    public int Steps { get; } = Steps;
+
+    /// <summary>32-bit words per row.</summary>
+    public int WordsPerStep { get; } = WordsPerStep;
+
+    /// <summary>The rows (valid only during the call).</summary>
+    public ReadOnlySpan<uint> Bits { get; } = Bits;
+
+    /// <summary>Whether neuron <paramref name="neuron"/> fired in row <paramref name="row"/>.</summary>
+    public bool Fired(int row, int neuron) => (Bits[(row * WordsPerStep) + (neuron >> 5)] & (1u << (neuron & 31))) != 0;
+}
+
+/// <summary>Receives recorded spike blocks in step order.</summary>
+public delegate void SpikeBlockHandler(in SpikeBlock block);
+
+/// <summary>Options of the GPU backend.</summary>
+public sealed record class GpuMassOptions
+{
+    /// <summary>Steps per spike-record block (0: about 16 MiB of bits per block, between 10 and 1000 steps).</summary>
+    public int RecordBlockSteps { get; init; }
+
+    /// <summary>Logical warps of 32 lanes that deliver spikes (0: 64 per multiprocessor on CUDA, 4 on the CPU accelerator).</summary>
+    public int DeliveryWarps { get; init; }
+
+    /// <summary>
+    /// Receives every spike-record block, on the stepping thread, one block after the GPU has
+    /// written it (the copy to page-locked host memory overlaps the next block's steps), and the
+    /// rest at <see cref="GpuMass.FlushSpikes"/> or disposal. Null: the bits stay on the device.
+    /// </summary>
+    public SpikeBlockHandler? OnSpikes { get; init; }
+}
+
+/// <summary>Per-neuron firing statistics kept on the device (read with one copy at the end of a run).</summary>
+/// <param name="Count">Spikes per neuron.</param>
+/// <param name="IsiSum">Sum of inter-spike intervals, in steps.</param>
+/// <param name="IsiSquares">Sum of their squares.</param>
+public sealed record class FiringStatistics(int[] Count, long[] IsiSum, long[] IsiSquares)
+{
+    /// <summary>The coefficient of variation of neuron i's intervals (NaN under three intervals).</summary>
+    public double Cv(int i)
+    {
+        int k = Count[i] - 1;
+        if (k < 3)
+        {
+            return double.NaN;
+        }
+
+        double mean = (double)IsiSum[i] / k;
+        double variance = Math.Max(0, ((double)IsiSquares[i] / k) - (mean * mean));
+        return Math.Sqrt(variance) / mean;
+    }
+}
+
+/// <summary>
+/// The GPU backend: the network's state, synapses and spike record live on the device, and a
+/// step is two kernel launches, queued without waiting: a fused neuron kernel (delayed input
+/// arrives, integrate, threshold, reset, compact the spikes into a list with one atomic, set
+/// their bits in the record) and a delivery kernel that reads the spike count on the device,
+/// so nothing is read back per step. Channel input goes through page-locked host memory.
+/// </summary>
+/// <remarks>
+/// Same semantics as <see cref="CpuMass"/>, step order included. The one difference is the
+/// order in which spikes arriving at a neuron in the same step are summed (atomic additions
+/// in whatever order the threads run): float addition is not associative, so a current can
+/// differ from the CPU's in its last bits. A network where no neuron sums three or more inputs
+/// in one step gives the CPU's spikes exactly; a recurrent network gives them exactly until a
+/// last-bit difference first decides a threshold crossing, and from then on the same
+/// statistics, as two CPU runs with different seeds do (the tests check both). CUDA may also
+/// contract a multiply and an add into one fused operation, and its exp differs from .NET's
+/// in the last bits; both are within the same tolerance. Plasticity is not on this backend
+/// yet: a network with plastic projections is refused.
+/// </remarks>
+public sealed class GpuMass : ISimulatedMass
+{
+    private readonly Context _context;
+    private readonly Accelerator _acc;
+    private readonly AcceleratorStream _stream;
+    private readonly CompiledNetwork _net;
+    private readonly int _n, _words, _blockSteps, _warps, _slotCount;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _v, _u, _ge, _gi, _ref, _slots, _inWeight;
+    private readonly MemoryBuffer1D<byte, Stride1D.Dense> _population, _counts;
+    private readonly MemoryBuffer1D<ModelConstants, Stride1D.Dense> _models;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _list, _counters, _count, _last, _inChannel, _inTarget;
+    private readonly MemoryBuffer1D<long, Stride1D.Dense> _isiSum, _isiSquares;
+    private readonly MemoryBuffer1D<uint, Stride1D.Dense> _record;
+    private readonly List<MemoryBuffer> _rowBuffers = [];
+    private readonly RowViews _exc, _inh;
+    private readonly NeuronViews _neurons;
+    private readonly SpikeViews _spikes;
+    private readonly Action<AcceleratorStream, Index1D, NeuronViews, SpikeViews, StepArgs> _update;
+    private readonly Action<AcceleratorStream, Index1D, RowViews, RowViews, NeuronViews, SpikeViews, StepArgs> _deliver;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>> _inject;
+    private readonly PageLockedArray1D<byte>[] _countStaging;
+    private readonly PageLockedArray1D<uint>[] _recordHost;
+    private (int Half, long FirstStep, ProfilingMarker Marker)? _pending; // a block whose copy to the host is queued
+    private readonly SpikeBlockHandler? _onSpikes;
+    private readonly uint[] _lastRow;
+    private int _injectsSinceSync;
+    private long _step;
+    private long _delivered; // steps whose records went to OnSpikes
+    private bool _disposed;
+
+    /// <summary>Builds the device state of <paramref name="network"/> on <paramref name="target"/>.</summary>
+    /// <exception cref="NotSupportedException">The network has plasticity, or no CUDA device is present for <see cref="GpuTarget.Cuda"/>.</exception>
+    public GpuMass(CompiledNetwork network, GpuTarget target = GpuTarget.Cuda, GpuMassOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        options ??= new GpuMassOptions();
+        if (network.Rules.Count > 0)
+        {
+            throw new NotSupportedException($"the network has {network.Rules.Count} plastic projection(s), and the GPU backend does not run plasticity yet; run it on the CPU backend (--backend cpu)");
+        }
+
+        _net = network;
+        _n = network.NeuronCount;
+        _words = (_n + 31) / 32;
+        _onSpikes = options.OnSpikes;
+        _context = Context.Create(b => b.Cuda().CPU(new CPUDevice(4, 4, 1)).EnableAlgorithms().Profiling());
+        try
+        {
+            _acc = Open(_context, target);
+        }
+        catch
+        {
+            _context.Dispose();
+            throw;
+        }
+
+        _stream = _acc.DefaultStream;
+        _warps = options.DeliveryWarps > 0 ? options.DeliveryWarps
+            : _acc.AcceleratorType == AcceleratorType.CPU ? 4 : Math.Max(64, _acc.NumMultiprocessors * 64);
+        _blockSteps = options.RecordBlockSteps > 0 ? options.RecordBlockSteps : Math.Clamp((16 << 20) / (_words * 4), 10, 1000);
+
+        _v = Upload(network.VInit);
+        _ge = _acc.Allocate1D<float>(_n);
+        _gi = _acc.Allocate1D<float>(_n);
+        _ref = _acc.Allocate1D<float>(_n);
+        _ge.MemSetToZero();
+        _gi.MemSetToZero();
+        _ref.MemSetToZero();
+        (byte[] population, ModelConstants[] models, float[] u) = Populations(network);
+        _u = Upload(u);
+        _population = Upload(population);
+        _models = Upload(models);
+
+        _slotCount = network.MaxDelaySteps > 0 ? network.MaxDelaySteps + 1 : 1;
+        _slots = _acc.Allocate1D<float>(network.MaxDelaySteps > 0 ? checked((long)_slotCount * 2 * _n) : 1);
+        _slots.MemSetToZero();
+        _exc = Rows(network.Excitatory);
+        _inh = Rows(network.Inhibitory);
+
+        _list = _acc.Allocate1D<int>(Math.Max(1, _n));
+        _counters = _acc.Allocate1D<int>(2);
+        _counters.MemSetToZero();
+        _count = _acc.Allocate1D<int>(_n);
+        _count.MemSetToZero();
+        _last = Upload(Enumerable.Repeat(-1, _n).ToArray());
+        _isiSum = _acc.Allocate1D<long>(_n);
+        _isiSquares = _acc.Allocate1D<long>(_n);
+        _isiSum.MemSetToZero();
+        _isiSquares.MemSetToZero();
+        _record = _acc.Allocate1D<uint>(2L * _blockSteps * _words);
+        _record.MemSetToZero();
+        _lastRow = new uint[_words];
+
+        SynapseRows inputs = network.Inputs;
+        int channels = Math.Max(1, inputs.RowStart.Length - 1);
+        var inChannel = new int[inputs.Count];
+        for (int c = 0; c < inputs.RowStart.Length - 1; c++)
+        {
+            Array.Fill(inChannel, c, inputs.RowStart[c], inputs.RowStart[c + 1] - inputs.RowStart[c]);
+        }
+
+        _inChannel = Upload(inputs.Count == 0 ? [0] : inChannel);
+        _inTarget = Upload(inputs.Count == 0 ? [0] : inputs.Target);
+        _inWeight = Upload(inputs.Count == 0 ? [0f] : inputs.Weight);
+        _counts = _acc.Allocate1D<byte>(channels);
+        _countStaging = [.. Enumerable.Range(0, 8).Select(_ => _acc.AllocatePageLocked1D<byte>(channels))];
+        _recordHost = _onSpikes is null ? [] : [_acc.AllocatePageLocked1D<uint>((long)_blockSteps * _words), _acc.AllocatePageLocked1D<uint>((long)_blockSteps * _words)];
+
+        _neurons = new NeuronViews { V = _v.View, U = _u.View, Ge = _ge.View, Gi = _gi.View, Ref = _ref.View, Population = _population.View, Models = _models.View };
+        _spikes = new SpikeViews
+        {
+            List = _list.View, Counters = _counters.View, Record = _record.View, Count = _count.View, Last = _last.View,
+            IsiSum = _isiSum.View, IsiSquares = _isiSquares.View, Slots = _slots.View,
+        };
+
+        _update = _acc.LoadAutoGroupedKernel<Index1D, NeuronViews, SpikeViews, StepArgs>(Kernels.Update);
+        _deliver = _acc.LoadAutoGroupedKernel<Index1D, RowViews, RowViews, NeuronViews, SpikeViews, StepArgs>(Kernels.Deliver);
+        _inject = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>>(Kernels.Inject);
+        _acc.Synchronize();
+        Backend = $"{(_acc.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-cpu")}: {_acc.Name}";
+    }
+
+    /// <summary>Names of the CUDA devices ILGPU finds (empty without a GPU or driver).</summary>
+    public static IReadOnlyList<string> CudaDevices()
+    {
+        using Context context = Context.Create(b => b.Cuda());
+        var names = new List<string>();
+        foreach (CudaDevice d in context.GetCudaDevices())
+        {
+            names.Add(d.Name);
+        }
+
+        return names;
+    }
+
+    /// <inheritdoc/>
+    public string Backend { get; }
+
+    /// <inheritdoc/>
+    public CompiledNetwork Network => _net;
+
+    /// <inheritdoc/>
+    public long StepCount => _step;
+
+    /// <summary>Steps per spike-record block.</summary>
+    public int RecordBlockSteps => _blockSteps;
+
+    /// <inheritdoc/>
+    public void InjectChannelCounts(ReadOnlySpan<byte> counts)
+    {
+        SynapseRows inputs = _net.Inputs;
+        if (inputs.Count == 0)
+        {
+            return;
+        }
+
+        // Staging buffers are reused in turn; one is written again only after the device has
+        // surely read it (a synchronisation every eighth injection without one in between).
+        if (_injectsSinceSync == _countStaging.Length)
+        {
+            _stream.Synchronize();
+            _injectsSinceSync = 0;
+        }
+
+        PageLockedArray1D<byte> staging = _countStaging[_injectsSinceSync++];
+        Span<byte> span = staging.Span;
+        span.Clear();
+        counts[..Math.Min(counts.Length, span.Length)].CopyTo(span);
+        _counts.View.CopyFromPageLockedAsync(_stream, staging);
+        _inject(_stream, inputs.Count, _inChannel.View, _inTarget.View, _inWeight.View, _counts.View, _ge.View);
+    }
+
+    /// <inheritdoc/>
+    public void Step()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long s = _step;
+        int row = (int)(s % _blockSteps), half = (int)((s / _blockSteps) & 1);
+        var args = new StepArgs
+        {
+            Neurons = _n,
+            Step = checked((int)s),
+            Parity = (int)(s & 1),
+            Delayed = _slotCount > 1 ? 1 : 0,
+            Arrive = (long)((s + _slotCount - 1) % _slotCount) * 2 * _n,
+            Slot = (int)(s % _slotCount),
+            SlotCount = _slotCount,
+            RecordRow = (((long)half * _blockSteps) + row) * _words,
+            Warps = _warps,
+        };
+        if (row == 0 && s >= 2L * _blockSteps)
+        {
+            // This half last held the block before the previous one, already copied out.
+            _record.View.SubView((long)half * _blockSteps * _words, (long)_blockSteps * _words).MemSetToZero(_stream);
+        }
+
+        _update(_stream, Math.Max(1, _n), _neurons, _spikes, args);
+        _deliver(_stream, _warps * 32, _exc, _inh, _neurons, _spikes, args);
+        _step++;
+        if (row == _blockSteps - 1)
+        {
+            EndBlock(half, s - row);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Run(long steps)
+    {
+        for (long i = 0; i < steps; i++)
+        {
+            Step();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Synchronize()
+    {
+        _stream.Synchronize();
+        _injectsSinceSync = 0;
+    }
+
+    /// <inheritdoc/>
+    public int CopySpikes(Span<int> destination)
+    {
+        if (_step == 0)
+        {
+            return 0;
+        }
+
+        long s = _step - 1;
+        long offset = ((((s / _blockSteps) & 1) * _blockSteps) + (s % _blockSteps)) * _words;
+        _record.View.SubView(offset, _words).CopyToCPU(_stream, _lastRow);
+        int count = 0;
+        for (int w = 0; w < _words; w++)
+        {
+            uint bits = _lastRow[w];
+            while (bits != 0)
+            {
+                destination[count++] = (w * 32) + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+            }
+        }
+
+        return count;
+    }
+
+    /// <inheritdoc/>
+    public void CopyV(Span<float> destination)
+    {
+        float[] v = _v.GetAsArray1D(_stream);
+        v.CopyTo(destination);
+    }
+
+    /// <summary>Reads the per-neuron firing statistics (one copy of each array; synchronises).</summary>
+    public FiringStatistics ReadStatistics() => new(_count.GetAsArray1D(_stream), _isiSum.GetAsArray1D(_stream), _isiSquares.GetAsArray1D(_stream));
+
+    /// <summary>Hands every recorded step not yet handed over to <see cref="GpuMassOptions.OnSpikes"/> (synchronises).</summary>
+    public void FlushSpikes()
+    {
+        if (_onSpikes is null)
+        {
+            return;
+        }
+
+        _stream.Synchronize();
+        DeliverPending();
+        long blockStart = _step - (_step % _blockSteps);
+        if (_delivered < _step)
+        {
+            // The block in progress: copy its rows so far, hand over those not yet handed over.
+            int half = (int)((blockStart / _blockSteps) & 1);
+            int rows = (int)(_step - blockStart);
+            var bits = new uint[rows * _words];
+            _record.View.SubView((long)half * _blockSteps * _words, (long)rows * _words).CopyToCPU(_stream, bits);
+            int skip = (int)(_delivered - blockStart);
+            _onSpikes(new SpikeBlock(_delivered, rows - skip, _words, bits.AsSpan(skip * _words)));
+            _delivered = _step;
+        }
+    }
+
+    /// <summary>Frees the device memory.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            FlushSpikes();
+        }
+        finally
+        {
+            _disposed = true;
+            _pending?.Marker.Dispose();
+
+            foreach (IDisposable d in (IEnumerable<IDisposable>)[.. _countStaging, .. _recordHost, .. _rowBuffers,
+                _v, _u, _ge, _gi, _ref, _slots, _inWeight, _population, _counts, _models, _list, _counters, _count, _last,
+                _inChannel, _inTarget, _isiSum, _isiSquares, _record])
+            {
+                d.Dispose();
+            }
+
+            _acc.Dispose();
+            _context.Dispose();
+        }
+    }
+
+    private static Accelerator Open(Context context, GpuTarget target)
+    {
+        if (target == GpuTarget.CpuAccelerator)
+        {
+            return context.CreateCPUAccelerator(0);
+        }
+
+        if (context.GetCudaDevices().Count == 0)
+        {
+            throw new NotSupportedException("no CUDA device found (none attached, or no NVIDIA driver: `nvidia-smi` should list one); run on the CPU backend (--backend cpu), or test the GPU kernels on ILGPU's CPU accelerator (--backend ilgpu-cpu)");
+        }
+
+        return context.CreateCudaAccelerator(0);
+    }
+
+    private static (byte[] Population, ModelConstants[] Models, float[] U) Populations(CompiledNetwork net)
+    {
+        double dt = net.Spec.DtMs;
+        if (net.Populations.Count > 255)
+        {
+            throw new NotSupportedException($"the GPU backend takes at most 255 populations; this network has {net.Populations.Count}");
+        }
+
+        var population = new byte[net.NeuronCount];
+        var models = new ModelConstants[net.Populations.Count];
+        bool izhikevich = net.Populations.Any(p => p.Model is Izhikevich);
+        float[] u = new float[izhikevich ? net.NeuronCount : 1];
+        for (int p = 0; p < net.Populations.Count; p++)
+        {
+            PopulationRange range = net.Populations[p];
+            population.AsSpan(range.Start, range.Count).Fill((byte)p);
+            models[p] = range.Model switch
+            {
+                LifCuba m => Cuba(LifCoefficients.Of(m, dt)),
+                LifCoba m => Coba(CobaCoefficients.Of(m, dt)),
+                Izhikevich m => Izh(IzhikevichCoefficients.Of(m, dt)),
+                _ => throw new NotSupportedException($"population '{range.Name}': the GPU backend has no kernel for {range.Model.GetType().Name}"),
+            };
+            if (range.Model is Izhikevich z)
+            {
+                for (int i = range.Start; i < range.Start + range.Count; i++)
+                {
+                    u[i] = (float)(z.B * net.VInit[i]);
+                }
+            }
+        }
+
+        return (population, models, u);
+
+        static ModelConstants Cuba(LifCoefficients c) => new()
+        {
+            Kind = ModelConstants.Cuba, De = c.De, Di = c.Di, Vt = c.Vt, Vr = c.Vr, RefSteps = c.RefSteps, El = c.El, X0 = c.Dm, X1 = c.Ke, X2 = c.Ki,
+        };
+
+        static ModelConstants Coba(CobaCoefficients c) => new()
+        {
+            Kind = ModelConstants.Coba, De = c.De, Di = c.Di, Vt = c.Vt, Vr = c.Vr, RefSteps = c.RefSteps, El = c.El, X0 = c.Gl, X1 = c.Ee, X2 = c.Ei, X3 = c.BiasPa, X4 = c.DtOverC,
+        };
+
+        static ModelConstants Izh(IzhikevichCoefficients c) => new()
+        {
+            Kind = ModelConstants.Izhikevich, De = c.De, Di = c.Di, Vt = c.Peak, Vr = c.C, X0 = c.Dt, X1 = c.A, X2 = c.B, X3 = c.D, X4 = c.Bias,
+        };
+    }
+
+    private MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(T[] data)
+        where T : unmanaged
+    {
+        MemoryBuffer1D<T, Stride1D.Dense> buffer = _acc.Allocate1D<T>(Math.Max(1, data.Length));
+        if (data.Length > 0)
+        {
+            buffer.View.SubView(0, data.Length).CopyFromCPU(data);
+        }
+
+        return buffer;
+    }
+
+    private RowViews Rows(SynapseRows rows)
+    {
+        MemoryBuffer1D<int, Stride1D.Dense> start = Upload(rows.RowStart), target = Upload(rows.Target);
+        MemoryBuffer1D<float, Stride1D.Dense> weight = Upload(rows.Weight);
+        MemoryBuffer1D<ushort, Stride1D.Dense> delay = Upload(_slotCount > 1 ? rows.Delay : [0]);
+        _rowBuffers.AddRange([start, target, weight, delay]);
+        return new RowViews { RowStart = start.View, Target = target.View, Weight = weight.View, Delay = delay.View };
+    }
+
+    /// <summary>
+    /// A block of steps is done (queued): hand the previous block to the handler (its copy is
+    /// surely done once its marker is), then queue the copy of this block's bits to page-locked
+    /// memory, so that copy overlaps the next block's steps. The device half is cleared only
+    /// when the block after next starts in it, so the last step's bits are always readable.
+    /// </summary>
+    private void EndBlock(int half, long firstStep)
+    {
+        if (_onSpikes is null)
+        {
+            return;
+        }
+
+        DeliverPending();
+        _record.View.SubView((long)half * _blockSteps * _words, (long)_blockSteps * _words).CopyToPageLockedAsync(_stream, _recordHost[half]);
+        _pending = (half, firstStep, _stream.AddProfilingMarker());
+    }
+
+    /// <summary>Hands the copied block waiting, if any, to the handler (the rows not handed over by a flush).</summary>
+    private void DeliverPending()
+    {
+        if (_pending is not (int half, long first, ProfilingMarker marker))
+        {
+            return;
+        }
+
+        _pending = null;
+        marker.Synchronize();
+        marker.Dispose();
+        int skip = (int)Math.Clamp(_delivered - first, 0, _blockSteps);
+        if (skip < _blockSteps)
+        {
+            _onSpikes!(new SpikeBlock(first + skip, _blockSteps - skip, _words, _recordHost[half].Span[(skip * _words)..]));
+        }
+
+        _delivered = Math.Max(_delivered, first + _blockSteps);
+    }
+}

@@ -1,0 +1,204 @@
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace Neurolink.Mass.Gpu;
+
+/// <summary>A population's constants for one step, one layout for every model (see <see cref="Kernels"/>).</summary>
+/// <remarks>
+/// lif_cuba: X0 = exp(-dt/tau_m), X1 and X2 = the exact current-to-voltage coefficients.
+/// lif_coba: X0 = g_L, X1 = E_e, X2 = E_i, X3 = bias (pA), X4 = dt / C.
+/// izhikevich: Vt = peak, Vr = c, X0 = dt, X1 = a, X2 = b, X3 = d, X4 = bias.
+/// </remarks>
+internal struct ModelConstants
+{
+    public const int Cuba = 0, Coba = 1, Izhikevich = 2;
+
+    public int Kind;
+    public float De, Di, Vt, Vr, RefSteps, El, X0, X1, X2, X3, X4;
+}
+
+/// <summary>Every neuron's state on the device.</summary>
+internal struct NeuronViews
+{
+    public ArrayView<float> V, U, Ge, Gi, Ref;
+    public ArrayView<byte> Population;
+    public ArrayView<ModelConstants> Models;
+}
+
+/// <summary>Where spikes go: this step's compacted list, the bit record, and per-neuron firing statistics.</summary>
+internal struct SpikeViews
+{
+    public ArrayView<int> List;      // spiking neurons of the step, in no particular order
+    public ArrayView<int> Counters;  // [parity]: how many are in List (two, so one step can clear the next's)
+    public ArrayView<uint> Record;   // bit i of row r: neuron i fired in that row's step
+    public ArrayView<int> Count, Last;
+    public ArrayView<long> IsiSum, IsiSquares;
+    public ArrayView<float> Slots;   // [slot][receptor][neuron] when delays are above 0, else one element
+}
+
+/// <summary>One receptor's synapses in CSR by presynaptic neuron (the host's <see cref="SynapseRows"/>).</summary>
+internal struct RowViews
+{
+    public ArrayView<int> RowStart, Target;
+    public ArrayView<float> Weight;
+    public ArrayView<ushort> Delay;
+}
+
+/// <summary>What changes from step to step.</summary>
+internal struct StepArgs
+{
+    public int Neurons;
+    public int Step;
+    public int Parity;      // step & 1
+    public int Delayed;     // 1 when slots are in use
+    public long Arrive;     // offset of the slot that arrives this step (slot of step - 1)
+    public int Slot;        // this step's slot (delivery writes slot + delay)
+    public int SlotCount;
+    public long RecordRow;  // offset of this step's row in Record
+    public int Warps;       // delivery: logical warps of 32 lanes in the grid
+}
+
+/// <summary>
+/// The GPU backend's kernels. They are written for ILGPU (CUDA on a GPU, its CPU accelerator in
+/// tests) and keep the CPU backend's arithmetic, operation for operation, so a step differs only
+/// in the order spikes are summed into a neuron (atomic additions), never in the model.
+/// </summary>
+internal static class Kernels
+{
+    /// <summary>
+    /// One neuron per thread, fused: arrival of delayed input, integration, threshold, reset,
+    /// and, for a spike, compaction into the step's list (one atomic), a bit in the record, and
+    /// the neuron's firing statistics. Thread 0 clears the next step's list counter.
+    /// </summary>
+    public static void Update(Index1D index, NeuronViews n, SpikeViews s, StepArgs a)
+    {
+        int i = index;
+        if (i == 0)
+        {
+            s.Counters[a.Parity ^ 1] = 0;
+        }
+
+        if (i >= a.Neurons)
+        {
+            return;
+        }
+
+        float ge = n.Ge[i], gi = n.Gi[i];
+        if (a.Delayed != 0)
+        {
+            long e = a.Arrive + i, inh = a.Arrive + a.Neurons + i;
+            ge += s.Slots[e];
+            gi += s.Slots[inh];
+            s.Slots[e] = 0;
+            s.Slots[inh] = 0;
+        }
+
+        ModelConstants c = n.Models[(int)n.Population[i]];
+        float v = n.V[i];
+        bool fired;
+        if (c.Kind == ModelConstants.Izhikevich)
+        {
+            float u = n.U[i];
+            float current = ge + gi + c.X4;
+            float vNext = v + (c.X0 * ((((0.04f * v) + 5f) * v) + 140f - u + current));
+            float uNext = u + (c.X0 * c.X1 * ((c.X2 * v) - u));
+            fired = vNext >= c.Vt;
+            n.V[i] = fired ? c.Vr : vNext;
+            n.U[i] = fired ? uNext + c.X3 : uNext;
+        }
+        else
+        {
+            float r = n.Ref[i];
+            bool refractory = r > 0;
+            if (!refractory)
+            {
+                if (c.Kind == ModelConstants.Cuba)
+                {
+                    v = c.El + ((v - c.El) * c.X0) + (ge * c.X1) + (gi * c.X2);
+                }
+                else
+                {
+                    float total = c.X0 + ge + gi;
+                    float vInf = ((c.X0 * c.El) + (ge * c.X1) + (gi * c.X2) + c.X3) / total;
+                    v = vInf + ((v - vInf) * XMath.Exp(total * -c.X4));
+                }
+            }
+
+            fired = !refractory && v > c.Vt;
+            n.V[i] = fired ? c.Vr : v;
+            n.Ref[i] = fired ? c.RefSteps : XMath.Max(r - 1f, 0f);
+        }
+
+        n.Ge[i] = ge * c.De;
+        n.Gi[i] = gi * c.Di;
+        if (fired)
+        {
+            s.List[Atomic.Add(ref s.Counters[a.Parity], 1)] = i;
+            Atomic.Or(ref s.Record[a.RecordRow + (i >> 5)], 1u << (i & 31));
+            int last = s.Last[i];
+            if (last >= 0)
+            {
+                long isi = a.Step - last;
+                s.IsiSum[i] += isi;
+                s.IsiSquares[i] += isi * isi;
+            }
+
+            s.Last[i] = a.Step;
+            s.Count[i]++;
+        }
+    }
+
+    /// <summary>
+    /// Delivers the step's spikes without the host knowing how many there are: the grid is a
+    /// fixed number of logical warps of 32 lanes; warp w takes spikes w, w + warps, ... from the
+    /// list, and its lanes stride the spike's row, so neighbouring threads read neighbouring
+    /// synapses. Each synapse adds its weight atomically to its target's current, or to the slot
+    /// its delay names.
+    /// </summary>
+    public static void Deliver(Index1D index, RowViews exc, RowViews inh, NeuronViews n, SpikeViews s, StepArgs a)
+    {
+        int lane = index % 32, warp = index / 32;
+        int count = s.Counters[a.Parity];
+        for (int k = warp; k < count; k += a.Warps)
+        {
+            int pre = s.List[k];
+            Row(exc, pre, lane, n.Ge, s.Slots, a, 0);
+            Row(inh, pre, lane, n.Gi, s.Slots, a, 1);
+        }
+    }
+
+    /// <summary>Adds counts[channel[j]] x weight[j] to the excitatory current of target[j], one input synapse per thread.</summary>
+    public static void Inject(Index1D j, ArrayView<int> channel, ArrayView<int> target, ArrayView<float> weight, ArrayView<byte> counts, ArrayView<float> ge)
+    {
+        if (j >= target.Length)
+        {
+            return;
+        }
+
+        int count = counts[channel[j]];
+        if (count != 0)
+        {
+            Atomic.Add(ref ge[target[j]], count * weight[j]);
+        }
+    }
+
+    private static void Row(RowViews rows, int pre, int lane, ArrayView<float> current, ArrayView<float> slots, StepArgs a, int receptor)
+    {
+        int end = rows.RowStart[pre + 1];
+        if (a.Delayed == 0)
+        {
+            for (int j = rows.RowStart[pre] + lane; j < end; j += 32)
+            {
+                Atomic.Add(ref current[rows.Target[j]], rows.Weight[j]);
+            }
+        }
+        else
+        {
+            for (int j = rows.RowStart[pre] + lane; j < end; j += 32)
+            {
+                long slot = (a.Slot + rows.Delay[j]) % a.SlotCount;
+                Atomic.Add(ref slots[(((slot * 2) + receptor) * a.Neurons) + rows.Target[j]], rows.Weight[j]);
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+namespace Neurolink.Mass;
+
+/// <summary>
+/// A backend that simulates a <see cref="CompiledNetwork"/>: the CPU backend
+/// (<see cref="CpuMass"/>) or the GPU backend (Neurolink.Mass.Gpu). Both keep the same step
+/// order, so the same network and seed give the same spikes up to floating-point summation
+/// order (see the GPU backend's notes for the tolerance).
+/// </summary>
+public interface ISimulatedMass : IDisposable
+{
+    /// <summary>What runs it, in words ("cpu, 2 threads", "cuda: NVIDIA H200", ...).</summary>
+    string Backend { get; }
+
+    /// <summary>The network.</summary>
+    CompiledNetwork Network { get; }
+
+    /// <summary>Steps done (enqueued, on an asynchronous backend).</summary>
+    long StepCount { get; }
+
+    /// <summary>Adds counts[c] x weight to the excitatory current of the neurons channel c drives (call between steps).</summary>
+    void InjectChannelCounts(ReadOnlySpan<byte> counts);
+
+    /// <summary>Advances the network by one step.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "A simulation step; the name every simulator uses.")]
+    void Step();
+
+    /// <summary>Advances the network by <paramref name="steps"/> steps.</summary>
+    void Run(long steps);
+
+    /// <summary>Waits until every step asked for is done (a no-op on the CPU).</summary>
+    void Synchronize();
+
+    /// <summary>Copies the last step's spiking neurons (ascending) into <paramref name="destination"/>; returns how many.</summary>
+    int CopySpikes(Span<int> destination);
+
+    /// <summary>Copies the membrane potentials, mV, into <paramref name="destination"/> (between steps).</summary>
+    void CopyV(Span<float> destination);
+}
