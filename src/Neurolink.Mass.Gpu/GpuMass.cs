@@ -49,7 +49,7 @@ public sealed record class GpuMassOptions
     /// <summary>Steps per spike-record block (0: about 16 MiB of bits per block, between 10 and 1000 steps).</summary>
     public int RecordBlockSteps { get; init; }
 
-    /// <summary>Logical warps of 32 lanes that deliver spikes (0: 64 per multiprocessor on CUDA, 4 on the CPU accelerator).</summary>
+    /// <summary>Warps of 32 threads in the delivery grid (0: 32 per multiprocessor on CUDA, 4 on the CPU accelerator).</summary>
     public int DeliveryWarps { get; init; }
 
     /// <summary>
@@ -158,7 +158,7 @@ public sealed class GpuMass : ISimulatedMass
 
         _stream = _acc.DefaultStream;
         _warps = options.DeliveryWarps > 0 ? options.DeliveryWarps
-            : _acc.AcceleratorType == AcceleratorType.CPU ? 4 : Math.Max(64, _acc.NumMultiprocessors * 64);
+            : _acc.AcceleratorType == AcceleratorType.CPU ? 4 : Math.Max(64, _acc.NumMultiprocessors * 32);
         _blockSteps = options.RecordBlockSteps > 0 ? options.RecordBlockSteps : Math.Clamp((16 << 20) / (_words * 4), 10, 1000);
 
         _v = Upload(network.VInit);

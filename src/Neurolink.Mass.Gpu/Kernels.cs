@@ -55,7 +55,7 @@ internal struct StepArgs
     public int Slot;        // this step's slot (delivery writes slot + delay)
     public int SlotCount;
     public long RecordRow;  // offset of this step's row in Record
-    public int Warps;       // delivery: logical warps of 32 lanes in the grid
+    public int Warps;       // delivery: the grid is this many warps of 32 threads
 }
 
 /// <summary>
@@ -150,20 +150,34 @@ internal static class Kernels
 
     /// <summary>
     /// Delivers the step's spikes without the host knowing how many there are: the grid is a
-    /// fixed number of logical warps of 32 lanes; warp w takes spikes w, w + warps, ... from the
-    /// list, and its lanes stride the spike's row, so neighbouring threads read neighbouring
-    /// synapses. Each synapse adds its weight atomically to its target's current, or to the slot
-    /// its delay names.
+    /// fixed number of threads, and the kernel reads the count on the device and splits the
+    /// grid into one group per spike, each a multiple of 32 lanes wide (a few spikes with long
+    /// rows get wide groups, many spikes get a warp each and loop). A group's lanes stride the
+    /// spike's row, so neighbouring threads read neighbouring synapses; each synapse adds its
+    /// weight atomically to its target's current, or to the slot its delay names.
     /// </summary>
     public static void Deliver(Index1D index, RowViews exc, RowViews inh, NeuronViews n, SpikeViews s, StepArgs a)
     {
-        int lane = index % 32, warp = index / 32;
         int count = s.Counters[a.Parity];
-        for (int k = warp; k < count; k += a.Warps)
+        if (count == 0)
+        {
+            return;
+        }
+
+        int total = a.Warps * 32;
+        int width = XMath.Max(32, total / count / 32 * 32);
+        int groups = total / width;
+        int group = index / width, lane = index % width;
+        if (group >= groups)
+        {
+            return;
+        }
+
+        for (int k = group; k < count; k += groups)
         {
             int pre = s.List[k];
-            Row(exc, pre, lane, n.Ge, s.Slots, a, 0);
-            Row(inh, pre, lane, n.Gi, s.Slots, a, 1);
+            Row(exc, pre, lane, width, n.Ge, s.Slots, a, 0);
+            Row(inh, pre, lane, width, n.Gi, s.Slots, a, 1);
         }
     }
 
@@ -182,19 +196,19 @@ internal static class Kernels
         }
     }
 
-    private static void Row(RowViews rows, int pre, int lane, ArrayView<float> current, ArrayView<float> slots, StepArgs a, int receptor)
+    private static void Row(RowViews rows, int pre, int lane, int width, ArrayView<float> current, ArrayView<float> slots, StepArgs a, int receptor)
     {
         int end = rows.RowStart[pre + 1];
         if (a.Delayed == 0)
         {
-            for (int j = rows.RowStart[pre] + lane; j < end; j += 32)
+            for (int j = rows.RowStart[pre] + lane; j < end; j += width)
             {
                 Atomic.Add(ref current[rows.Target[j]], rows.Weight[j]);
             }
         }
         else
         {
-            for (int j = rows.RowStart[pre] + lane; j < end; j += 32)
+            for (int j = rows.RowStart[pre] + lane; j < end; j += width)
             {
                 long slot = (a.Slot + rows.Delay[j]) % a.SlotCount;
                 Atomic.Add(ref slots[(((slot * 2) + receptor) * a.Neurons) + rows.Target[j]], rows.Weight[j]);

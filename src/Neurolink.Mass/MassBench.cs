@@ -51,15 +51,28 @@ public static class MassBench
             }
         }
 
+        return Report(model, mass.Backend, mass.Threads, net, seconds, buildS, wallS, perPopulation, cvs, msWall);
+    }
+
+    /// <summary>
+    /// The report every backend gives: the peer script's fields (rtf = wall / simulated, build
+    /// excluded), the backend, and the wall time of each 1 ms of biology at p50, p99, p99.9, max.
+    /// </summary>
+    public static Dictionary<string, object?> Report(string model, string backend, int threads, CompiledNetwork net, double seconds, double buildS, double wallS, IReadOnlyList<long> perPopulation, IReadOnlyList<double> cvs, List<double> msWall)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(perPopulation);
+        ArgumentNullException.ThrowIfNull(cvs);
+        ArgumentNullException.ThrowIfNull(msWall);
         msWall.Sort();
         double Quantile(double q) => msWall.Count == 0 ? double.NaN : msWall[Math.Min(msWall.Count - 1, (int)Math.Ceiling(q * msWall.Count) - 1)];
-        double Rate(int p) => p < perPopulation.Length ? perPopulation[p] / (net.Populations[p].Count * seconds) : double.NaN;
+        double Rate(int p) => p < perPopulation.Count ? perPopulation[p] / (net.Populations[p].Count * seconds) : double.NaN;
         return new Dictionary<string, object?>
         {
             ["model"] = model,
-            ["backend"] = "cpu",
-            ["threads"] = mass.Threads,
-            ["neurons"] = n,
+            ["backend"] = backend,
+            ["threads"] = threads,
+            ["neurons"] = net.NeuronCount,
             ["synapses"] = net.SynapseCount,
             ["simulated_s"] = seconds,
             ["build_s"] = Math.Round(buildS, 3),
@@ -67,6 +80,7 @@ public static class MassBench
             ["rtf"] = Math.Round(wallS / seconds, 5),
             ["rate_exc_hz"] = Math.Round(Rate(0), 3),
             ["rate_inh_hz"] = Math.Round(Rate(1), 3),
+            ["rates_hz"] = net.Populations.Select((p, i) => (p.Name, Rate: Math.Round(Rate(i), 3))).ToDictionary(x => x.Name, x => x.Rate),
             ["cv_isi"] = cvs.Count == 0 ? null : Math.Round(cvs.Average(), 3),
             ["ms_wall_us"] = new Dictionary<string, double>
             {
