@@ -39,8 +39,9 @@ else
 fi
 
 # Release: the simulated-mass tests run long simulations (an hour of biology for the distal-reward test).
-echo "== .NET tests: dotnet test Neurolink.sln -c Release"
-dotnet_out=$(dotnet test Neurolink.sln -c Release -nologo 2>&1)
+# One test project at a time (-m:1): the timing-sensitive acquisition tests must not share two cores with the GPU kernels on ILGPU's CPU accelerator.
+echo "== .NET tests: dotnet test Neurolink.sln -c Release -m:1"
+dotnet_out=$(dotnet test Neurolink.sln -c Release -m:1 -nologo 2>&1)
 dotnet_rc=$?
 echo "$dotnet_out" | grep -E "error|Failed |Passed!|Failed!" | head -n 40
 while read -r line; do

@@ -83,7 +83,7 @@ public sealed record class FiringStatistics(int[] Count, long[] IsiSum, long[] I
 
 /// <summary>
 /// The GPU backend: the network's state, synapses and spike record live on the device, and a
-/// step is two kernel launches, queued without waiting: a fused neuron kernel (delayed input
+/// step is two kernel launches (three with plasticity), queued without waiting: a fused neuron kernel (delayed input
 /// arrives, integrate, threshold, reset, compact the spikes into a list with one atomic, set
 /// their bits in the record) and a delivery kernel that reads the spike count on the device,
 /// so nothing is read back per step. Channel input goes through page-locked host memory.
@@ -97,8 +97,8 @@ public sealed record class FiringStatistics(int[] Count, long[] IsiSum, long[] I
 /// last-bit difference first decides a threshold crossing, and from then on the same
 /// statistics, as two CPU runs with different seeds do (the tests check both). CUDA may also
 /// contract a multiply and an add into one fused operation, and its exp differs from .NET's
-/// in the last bits; both are within the same tolerance. Plasticity is not on this backend
-/// yet: a network with plastic projections is refused.
+/// in the last bits; both are within the same tolerance. Plasticity is on this backend for pair STDP only (additive or multiplicative, as the CPU computes it, in double):
+/// triplet and reward-modulated rules are refused with that reason.
 /// </remarks>
 public sealed class GpuMass : ISimulatedMass
 {
@@ -117,8 +117,10 @@ public sealed class GpuMass : ISimulatedMass
     private readonly RowViews _exc, _inh;
     private readonly NeuronViews _neurons;
     private readonly SpikeViews _spikes;
-    private readonly Action<AcceleratorStream, Index1D, NeuronViews, SpikeViews, StepArgs> _update;
-    private readonly Action<AcceleratorStream, Index1D, RowViews, RowViews, NeuronViews, SpikeViews, StepArgs> _deliver;
+    private readonly PlasticViews _plastic;
+    private readonly Action<AcceleratorStream, Index1D, NeuronViews, SpikeViews, PlasticViews, StepArgs> _update;
+    private readonly Action<AcceleratorStream, Index1D, RowViews, RowViews, NeuronViews, SpikeViews, PlasticViews, StepArgs> _deliver;
+    private readonly Action<AcceleratorStream, Index1D, RowViews, RowViews, SpikeViews, PlasticViews, StepArgs> _potentiate;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>> _inject;
     private readonly PageLockedArray1D<byte>[] _countStaging;
     private readonly PageLockedArray1D<uint>[] _recordHost;
@@ -136,16 +138,16 @@ public sealed class GpuMass : ISimulatedMass
     {
         ArgumentNullException.ThrowIfNull(network);
         options ??= new GpuMassOptions();
-        if (network.Rules.Count > 0)
+        if (network.Rules.FirstOrDefault(r => r is not PairStdp) is { } unsupported)
         {
-            throw new NotSupportedException($"the network has {network.Rules.Count} plastic projection(s), and the GPU backend does not run plasticity yet; run it on the CPU backend (--backend cpu)");
+            throw new NotSupportedException($"the network uses the {unsupported.Type} learning rule, and the GPU backend runs pair STDP only so far (triplet and reward-modulated STDP are on the CPU backend); run it with --backend cpu");
         }
 
         _net = network;
         _n = network.NeuronCount;
         _words = (_n + 31) / 32;
         _onSpikes = options.OnSpikes;
-        _context = Context.Create(b => b.Cuda().CPU(new CPUDevice(4, 4, 1)).EnableAlgorithms().Profiling());
+        _context = Context.Create(b => b.Cuda().CPU(new CPUDevice(4, 1, 1)).EnableAlgorithms().Profiling());
         try
         {
             _acc = Open(_context, target);
@@ -215,8 +217,10 @@ public sealed class GpuMass : ISimulatedMass
             IsiSum = _isiSum.View, IsiSquares = _isiSquares.View, Slots = _slots.View,
         };
 
-        _update = _acc.LoadAutoGroupedKernel<Index1D, NeuronViews, SpikeViews, StepArgs>(Kernels.Update);
-        _deliver = _acc.LoadAutoGroupedKernel<Index1D, RowViews, RowViews, NeuronViews, SpikeViews, StepArgs>(Kernels.Deliver);
+        _plastic = Plasticity(network);
+        _update = _acc.LoadAutoGroupedKernel<Index1D, NeuronViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Update);
+        _deliver = _acc.LoadAutoGroupedKernel<Index1D, RowViews, RowViews, NeuronViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Deliver);
+        _potentiate = _acc.LoadAutoGroupedKernel<Index1D, RowViews, RowViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Potentiate);
         _inject = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>>(Kernels.Inject);
         _acc.Synchronize();
         Backend = $"{(_acc.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-cpu")}: {_acc.Name}";
@@ -296,8 +300,12 @@ public sealed class GpuMass : ISimulatedMass
             _record.View.SubView((long)half * _blockSteps * _words, (long)_blockSteps * _words).MemSetToZero(_stream);
         }
 
-        _update(_stream, Math.Max(1, _n), _neurons, _spikes, args);
-        _deliver(_stream, _warps * 32, _exc, _inh, _neurons, _spikes, args);
+        _update(_stream, Math.Max(1, _n), _neurons, _spikes, _plastic, args);
+        _deliver(_stream, _warps * 32, _exc, _inh, _neurons, _spikes, _plastic, args);
+        if (_plastic.Rules > 0)
+        {
+            _potentiate(_stream, _warps * 32, _exc, _inh, _spikes, _plastic, args);
+        }
         _step++;
         if (row == _blockSteps - 1)
         {
@@ -351,6 +359,18 @@ public sealed class GpuMass : ISimulatedMass
     {
         float[] v = _v.GetAsArray1D(_stream);
         v.CopyTo(destination);
+    }
+
+    /// <summary>The current weights of a receptor's synapses, in the order of the network's rows (one copy; synchronises).</summary>
+    public float[] CopyWeights(Receptor receptor)
+    {
+        var weights = new float[(receptor == Receptor.Excitatory ? _net.Excitatory : _net.Inhibitory).Count];
+        if (weights.Length > 0)
+        {
+            (receptor == Receptor.Excitatory ? _exc : _inh).Weight.SubView(0, weights.Length).CopyToCPU(_stream, weights);
+        }
+
+        return weights;
     }
 
     /// <summary>Reads the per-neuron firing statistics (one copy of each array; synchronises).</summary>
@@ -483,6 +503,109 @@ public sealed class GpuMass : ISimulatedMass
             buffer.View.SubView(0, data.Length).CopyFromCPU(data);
         }
 
+        return buffer;
+    }
+
+    /// <summary>Pair STDP's device state, as the CPU backend keeps it: traces per rule and neuron, decay tables, column indexes.</summary>
+    private PlasticViews Plasticity(CompiledNetwork net)
+    {
+        double dt = net.Spec.DtMs;
+        int q = net.Rules.Count;
+        var rules = new RuleConstants[Math.Max(1, q)];
+        var tables = new List<double>();
+        for (int k = 0; k < q; k++)
+        {
+            var rule = (PairStdp)net.Rules[k];
+            int plusAt = tables.Count;
+            int plus = Table(rule.TauPlusMs / dt);
+            int minusAt = tables.Count;
+            int minus = Table(rule.TauMinusMs / dt);
+            rules[k] = new RuleConstants
+            {
+                Multiplicative = rule.Multiplicative ? 1 : 0, APlus = rule.APlus, AMinus = rule.AMinus, WMin = rule.WMin, WMax = rule.WMax,
+                PlusAt = plusAt, PlusLength = plus, MinusAt = minusAt, MinusLength = minus,
+            };
+        }
+
+        int Table(double tauSteps)
+        {
+            // The CPU backend's table: e^(-age/tau) up to 12 tau, 0 beyond.
+            int length = (int)Math.Ceiling(12 * tauSteps) + 1;
+            for (int k = 0; k < length; k++)
+            {
+                tables.Add(Math.Exp(-k / tauSteps));
+            }
+
+            return length;
+        }
+
+        long traces = Math.Max(1, (long)q * _n);
+        MemoryBuffer1D<float, Stride1D.Dense> pre = Own(_acc.Allocate1D<float>(traces)), post = Own(_acc.Allocate1D<float>(traces));
+        MemoryBuffer1D<int, Stride1D.Dense> preStep = Own(_acc.Allocate1D<int>(traces)), postStep = Own(_acc.Allocate1D<int>(traces));
+        pre.MemSetToZero();
+        post.MemSetToZero();
+        preStep.MemSetToZero();
+        postStep.MemSetToZero();
+
+        (int[] Start, int[] Column, int[] Pre) Columns(SynapseRows rows)
+        {
+            if (q == 0)
+            {
+                return ([0], [0], [0]);
+            }
+
+            var start = new int[_n + 1];
+            for (int s = 0; s < rows.Count; s++)
+            {
+                if (rows.Rule[s] != 0)
+                {
+                    start[rows.Target[s] + 1]++;
+                }
+            }
+
+            for (int j = 0; j < _n; j++)
+            {
+                start[j + 1] += start[j];
+            }
+
+            var next = (int[])start.Clone();
+            var column = new int[Math.Max(1, start[_n])];
+            var columnPre = new int[column.Length];
+            for (int i = 0; i < _n; i++)
+            {
+                for (int s = rows.RowStart[i]; s < rows.RowStart[i + 1]; s++)
+                {
+                    if (rows.Rule[s] != 0)
+                    {
+                        int c = next[rows.Target[s]]++;
+                        column[c] = s;
+                        columnPre[c] = i;
+                    }
+                }
+            }
+
+            return (start, column, columnPre);
+        }
+
+        (int[] es, int[] ec, int[] ep) = Columns(net.Excitatory);
+        (int[] iS, int[] ic, int[] ip) = Columns(net.Inhibitory);
+        return new PlasticViews
+        {
+            Rules = q,
+            Rule = Own(Upload(rules)).View,
+            Tables = Own(Upload(tables.Count == 0 ? [0.0] : tables.ToArray())).View,
+            Pre = pre.View, Post = post.View, PreStep = preStep.View, PostStep = postStep.View,
+            ExcRule = Own(Upload(q == 0 ? [(byte)0] : net.Excitatory.Rule)).View,
+            InhRule = Own(Upload(q == 0 ? [(byte)0] : net.Inhibitory.Rule)).View,
+            ExcColumnStart = Own(Upload(es)).View, ExcColumn = Own(Upload(ec)).View, ExcColumnPre = Own(Upload(ep)).View,
+            InhColumnStart = Own(Upload(iS)).View, InhColumn = Own(Upload(ic)).View, InhColumnPre = Own(Upload(ip)).View,
+        };
+    }
+
+    private T Own<T>(T buffer)
+        where T : MemoryBuffer
+    {
+        _rowBuffers.Add(buffer);
         return buffer;
     }
 

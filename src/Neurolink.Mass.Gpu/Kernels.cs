@@ -44,6 +44,30 @@ internal struct RowViews
     public ArrayView<ushort> Delay;
 }
 
+/// <summary>One pair-STDP rule's constants (the CPU's RuleState for that rule).</summary>
+internal struct RuleConstants
+{
+    public int Multiplicative;
+    public double APlus, AMinus, WMin, WMax;
+    public int PlusAt, PlusLength, MinusAt, MinusLength; // decay tables by age, in Tables
+}
+
+/// <summary>
+/// Pair STDP on the device: per rule and neuron a presynaptic and a postsynaptic trace with the
+/// step each was last set (decayed lazily by age, as on the CPU), the rules, the decay tables,
+/// and for each receptor a column index of the plastic synapses by target.
+/// </summary>
+internal struct PlasticViews
+{
+    public int Rules;                      // 0: no plasticity
+    public ArrayView<RuleConstants> Rule;
+    public ArrayView<double> Tables;
+    public ArrayView<float> Pre, Post;     // [rule][neuron]
+    public ArrayView<int> PreStep, PostStep;
+    public ArrayView<byte> ExcRule, InhRule; // per synapse: 0 or 1 + rule
+    public ArrayView<int> ExcColumnStart, ExcColumn, ExcColumnPre, InhColumnStart, InhColumn, InhColumnPre;
+}
+
 /// <summary>What changes from step to step.</summary>
 internal struct StepArgs
 {
@@ -70,7 +94,7 @@ internal static class Kernels
     /// and, for a spike, compaction into the step's list (one atomic), a bit in the record, and
     /// the neuron's firing statistics. Thread 0 clears the next step's list counter.
     /// </summary>
-    public static void Update(Index1D index, NeuronViews n, SpikeViews s, StepArgs a)
+    public static void Update(Index1D index, NeuronViews n, SpikeViews s, PlasticViews p, StepArgs a)
     {
         int i = index;
         if (i == 0)
@@ -81,6 +105,20 @@ internal static class Kernels
         if (i >= a.Neurons)
         {
             return;
+        }
+
+        if (p.Rules > 0 && a.Step > 0 && s.Last[i] == a.Step - 1)
+        {
+            // The neuron spiked in the last step: every rule's traces gain 1 (after decaying to then).
+            for (int q = 0; q < p.Rules; q++)
+            {
+                RuleConstants r = p.Rule[q];
+                long at = ((long)q * a.Neurons) + i;
+                p.Pre[at] = (float)((p.Pre[at] * Decay(p.Tables, r.PlusAt, r.PlusLength, a.Step - 1 - p.PreStep[at])) + 1);
+                p.Post[at] = (float)((p.Post[at] * Decay(p.Tables, r.MinusAt, r.MinusLength, a.Step - 1 - p.PostStep[at])) + 1);
+                p.PreStep[at] = a.Step - 1;
+                p.PostStep[at] = a.Step - 1;
+            }
         }
 
         float ge = n.Ge[i], gi = n.Gi[i];
@@ -156,7 +194,7 @@ internal static class Kernels
     /// spike's row, so neighbouring threads read neighbouring synapses; each synapse adds its
     /// weight atomically to its target's current, or to the slot its delay names.
     /// </summary>
-    public static void Deliver(Index1D index, RowViews exc, RowViews inh, NeuronViews n, SpikeViews s, StepArgs a)
+    public static void Deliver(Index1D index, RowViews exc, RowViews inh, NeuronViews n, SpikeViews s, PlasticViews p, StepArgs a)
     {
         int count = s.Counters[a.Parity];
         if (count == 0)
@@ -178,8 +216,82 @@ internal static class Kernels
             int pre = s.List[k];
             Row(exc, pre, lane, width, n.Ge, s.Slots, a, 0);
             Row(inh, pre, lane, width, n.Gi, s.Slots, a, 1);
+            if (p.Rules > 0)
+            {
+                // As on the CPU: the spike was delivered with the weight it found, then the weight learns.
+                Depress(exc, p.ExcRule, p, pre, lane, width, a);
+                Depress(inh, p.InhRule, p, pre, lane, width, a);
+            }
         }
     }
+
+    /// <summary>
+    /// Potentiation, after delivery (the CPU's order): each postsynaptic spike raises its plastic
+    /// inputs by their presynaptic traces, through the column index (one spike's column is its own:
+    /// no two groups write the same synapse).
+    /// </summary>
+    public static void Potentiate(Index1D index, RowViews exc, RowViews inh, SpikeViews s, PlasticViews p, StepArgs a)
+    {
+        int count = s.Counters[a.Parity];
+        if (count == 0)
+        {
+            return;
+        }
+
+        int total = a.Warps * 32;
+        int width = XMath.Max(32, total / count / 32 * 32);
+        int groups = total / width;
+        int group = index / width, lane = index % width;
+        if (group >= groups)
+        {
+            return;
+        }
+
+        for (int k = group; k < count; k += groups)
+        {
+            int post = s.List[k];
+            Column(exc.Weight, p.ExcRule, p.ExcColumnStart, p.ExcColumn, p.ExcColumnPre, p, post, lane, width, a);
+            Column(inh.Weight, p.InhRule, p.InhColumnStart, p.InhColumn, p.InhColumnPre, p, post, lane, width, a);
+        }
+    }
+
+    private static void Depress(RowViews rows, ArrayView<byte> rule, PlasticViews p, int pre, int lane, int width, StepArgs a)
+    {
+        int end = rows.RowStart[pre + 1];
+        for (int j = rows.RowStart[pre] + lane; j < end; j += width)
+        {
+            int q = rule[j] - 1;
+            if (q < 0)
+            {
+                continue;
+            }
+
+            RuleConstants r = p.Rule[q];
+            long at = ((long)q * a.Neurons) + rows.Target[j];
+            double y = p.Post[at] * Decay(p.Tables, r.MinusAt, r.MinusLength, a.Step - p.PostStep[at]);
+            double w = rows.Weight[j];
+            double change = r.Multiplicative != 0 ? r.AMinus * y * (w - r.WMin) : r.AMinus * y * (r.WMax - r.WMin);
+            rows.Weight[j] = (float)XMath.Clamp(w - change, r.WMin, r.WMax);
+        }
+    }
+
+    private static void Column(ArrayView<float> weight, ArrayView<byte> rule, ArrayView<int> start, ArrayView<int> column, ArrayView<int> columnPre, PlasticViews p, int post, int lane, int width, StepArgs a)
+    {
+        int end = start[post + 1];
+        for (int c = start[post] + lane; c < end; c += width)
+        {
+            int j = column[c];
+            int q = rule[j] - 1;
+            RuleConstants r = p.Rule[q];
+            long at = ((long)q * a.Neurons) + columnPre[c];
+            double x = p.Pre[at] * Decay(p.Tables, r.PlusAt, r.PlusLength, a.Step - p.PreStep[at]);
+            double w = weight[j];
+            double change = r.Multiplicative != 0 ? r.APlus * x * (r.WMax - w) : r.APlus * x * (r.WMax - r.WMin);
+            weight[j] = (float)XMath.Clamp(w + change, r.WMin, r.WMax);
+        }
+    }
+
+    private static double Decay(ArrayView<double> tables, int at, int length, int age) => age < length ? tables[at + age] : 0;
 
     /// <summary>Adds counts[channel[j]] x weight[j] to the excitatory current of target[j], one input synapse per thread.</summary>
     public static void Inject(Index1D j, ArrayView<int> channel, ArrayView<int> target, ArrayView<float> weight, ArrayView<byte> counts, ArrayView<float> ge)
