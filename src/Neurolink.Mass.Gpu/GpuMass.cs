@@ -113,7 +113,7 @@ public sealed class GpuMass : ISimulatedMass
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _list, _counters, _count, _last, _inChannel, _inTarget;
     private readonly MemoryBuffer1D<long, Stride1D.Dense> _isiSum, _isiSquares;
     private readonly MemoryBuffer1D<uint, Stride1D.Dense> _record;
-    private readonly List<MemoryBuffer> _rowBuffers = [];
+    private readonly List<MemoryBuffer> _owned = []; // device buffers that have no field of their own
     private readonly RowViews _exc, _inh;
     private readonly NeuronViews _neurons;
     private readonly SpikeViews _spikes;
@@ -417,7 +417,7 @@ public sealed class GpuMass : ISimulatedMass
             _disposed = true;
             _pending?.Marker.Dispose();
 
-            foreach (IDisposable d in (IEnumerable<IDisposable>)[.. _countStaging, .. _recordHost, .. _rowBuffers,
+            foreach (IDisposable d in (IEnumerable<IDisposable>)[.. _countStaging, .. _recordHost, .. _owned,
                 _v, _u, _ge, _gi, _ref, _slots, _inWeight, _population, _counts, _models, _list, _counters, _count, _last,
                 _inChannel, _inTarget, _isiSum, _isiSquares, _record])
             {
@@ -529,14 +529,9 @@ public sealed class GpuMass : ISimulatedMass
 
         int Table(double tauSteps)
         {
-            // The CPU backend's table: e^(-age/tau) up to 12 tau, 0 beyond.
-            int length = (int)Math.Ceiling(12 * tauSteps) + 1;
-            for (int k = 0; k < length; k++)
-            {
-                tables.Add(Math.Exp(-k / tauSteps));
-            }
-
-            return length;
+            double[] table = DecayTable.Of(tauSteps); // the CPU backend's
+            tables.AddRange(table);
+            return table.Length;
         }
 
         long traces = Math.Max(1, (long)q * _n);
@@ -554,37 +549,8 @@ public sealed class GpuMass : ISimulatedMass
                 return ([0], [0], [0]);
             }
 
-            var start = new int[_n + 1];
-            for (int s = 0; s < rows.Count; s++)
-            {
-                if (rows.Rule[s] != 0)
-                {
-                    start[rows.Target[s] + 1]++;
-                }
-            }
-
-            for (int j = 0; j < _n; j++)
-            {
-                start[j + 1] += start[j];
-            }
-
-            var next = (int[])start.Clone();
-            var column = new int[Math.Max(1, start[_n])];
-            var columnPre = new int[column.Length];
-            for (int i = 0; i < _n; i++)
-            {
-                for (int s = rows.RowStart[i]; s < rows.RowStart[i + 1]; s++)
-                {
-                    if (rows.Rule[s] != 0)
-                    {
-                        int c = next[rows.Target[s]]++;
-                        column[c] = s;
-                        columnPre[c] = i;
-                    }
-                }
-            }
-
-            return (start, column, columnPre);
+            (int[] start, int[] column, int[] pre) = rows.PlasticColumns(_n);
+            return column.Length == 0 ? (start, [0], [0]) : (start, column, pre);
         }
 
         (int[] es, int[] ec, int[] ep) = Columns(net.Excitatory);
@@ -605,7 +571,7 @@ public sealed class GpuMass : ISimulatedMass
     private T Own<T>(T buffer)
         where T : MemoryBuffer
     {
-        _rowBuffers.Add(buffer);
+        _owned.Add(buffer);
         return buffer;
     }
 
@@ -614,7 +580,7 @@ public sealed class GpuMass : ISimulatedMass
         MemoryBuffer1D<int, Stride1D.Dense> start = Upload(rows.RowStart), target = Upload(rows.Target);
         MemoryBuffer1D<float, Stride1D.Dense> weight = Upload(rows.Weight);
         MemoryBuffer1D<ushort, Stride1D.Dense> delay = Upload(_slotCount > 1 ? rows.Delay : [0]);
-        _rowBuffers.AddRange([start, target, weight, delay]);
+        _owned.AddRange([start, target, weight, delay]);
         return new RowViews { RowStart = start.View, Target = target.View, Weight = weight.View, Delay = delay.View };
     }
 

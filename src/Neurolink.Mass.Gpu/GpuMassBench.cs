@@ -40,7 +40,14 @@ public static class GpuMassBench
 
         double wallS = wall.Elapsed.TotalSeconds;
         FiringStatistics stats = mass.ReadStatistics();
-        var perPopulation = net.Populations.Select(p => stats.Count.AsSpan(p.Start, p.Count).ToArray().Sum(c => (long)c)).ToArray();
+        var perPopulation = new long[net.Populations.Count];
+        for (int p = 0; p < perPopulation.Length; p++)
+        {
+            foreach (int c in stats.Count.AsSpan(net.Populations[p].Start, net.Populations[p].Count))
+            {
+                perPopulation[p] += c;
+            }
+        }
 
         // The CV of every n/500-th neuron with at least three intervals, as the CPU report and the peer script.
         int stride = Math.Max(1, net.NeuronCount / 500);

@@ -197,16 +197,7 @@ internal static class Kernels
     public static void Deliver(Index1D index, RowViews exc, RowViews inh, NeuronViews n, SpikeViews s, PlasticViews p, StepArgs a)
     {
         int count = s.Counters[a.Parity];
-        if (count == 0)
-        {
-            return;
-        }
-
-        int total = a.Warps * 32;
-        int width = XMath.Max(32, total / count / 32 * 32);
-        int groups = total / width;
-        int group = index / width, lane = index % width;
-        if (group >= groups)
+        if (!SpikeGroup(index, count, a.Warps, out int group, out int groups, out int lane, out int width))
         {
             return;
         }
@@ -233,16 +224,7 @@ internal static class Kernels
     public static void Potentiate(Index1D index, RowViews exc, RowViews inh, SpikeViews s, PlasticViews p, StepArgs a)
     {
         int count = s.Counters[a.Parity];
-        if (count == 0)
-        {
-            return;
-        }
-
-        int total = a.Warps * 32;
-        int width = XMath.Max(32, total / count / 32 * 32);
-        int groups = total / width;
-        int group = index / width, lane = index % width;
-        if (group >= groups)
+        if (!SpikeGroup(index, count, a.Warps, out int group, out int groups, out int lane, out int width))
         {
             return;
         }
@@ -253,6 +235,20 @@ internal static class Kernels
             Column(exc.Weight, p.ExcRule, p.ExcColumnStart, p.ExcColumn, p.ExcColumnPre, p, post, lane, width, a);
             Column(inh.Weight, p.InhRule, p.InhColumnStart, p.InhColumn, p.InhColumnPre, p, post, lane, width, a);
         }
+    }
+
+    /// <summary>
+    /// Splits a grid of <paramref name="warps"/> x 32 threads into one group per spike, each a
+    /// multiple of 32 lanes wide; false for a thread with no group (or no spikes).
+    /// </summary>
+    private static bool SpikeGroup(int index, int count, int warps, out int group, out int groups, out int lane, out int width)
+    {
+        int total = warps * 32;
+        width = XMath.Max(32, count == 0 ? total : total / count / 32 * 32);
+        groups = total / width;
+        group = index / width;
+        lane = index % width;
+        return count > 0 && group < groups;
     }
 
     private static void Depress(RowViews rows, ArrayView<byte> rule, PlasticViews p, int pre, int lane, int width, StepArgs a)

@@ -39,6 +39,46 @@ public sealed class SynapseRows
 
     /// <summary>Synapses.</summary>
     public int Count => Target.Length;
+
+    /// <summary>
+    /// The plastic synapses (Rule above 0) by target, for potentiation on postsynaptic spikes:
+    /// target j's entries are [Start[j], Start[j + 1]), each with its synapse index (ascending)
+    /// and its presynaptic neuron. Both backends build their column index here.
+    /// </summary>
+    internal (int[] Start, int[] Synapse, int[] Pre) PlasticColumns(int neurons)
+    {
+        var start = new int[neurons + 1];
+        for (int s = 0; s < Count; s++)
+        {
+            if (Rule[s] != 0)
+            {
+                start[Target[s] + 1]++;
+            }
+        }
+
+        for (int j = 0; j < neurons; j++)
+        {
+            start[j + 1] += start[j];
+        }
+
+        var next = (int[])start.Clone();
+        var synapse = new int[start[neurons]];
+        var pre = new int[synapse.Length];
+        for (int i = 0; i < RowStart.Length - 1; i++)
+        {
+            for (int s = RowStart[i]; s < RowStart[i + 1]; s++)
+            {
+                if (Rule[s] != 0)
+                {
+                    int c = next[Target[s]]++;
+                    synapse[c] = s;
+                    pre[c] = i;
+                }
+            }
+        }
+
+        return (start, synapse, pre);
+    }
 }
 
 /// <summary>

@@ -18,6 +18,7 @@ public sealed partial class CpuMass
     private RuleState[] _rules = [];
     private int[][] _columnStart = [];
     private int[][] _columnSynapse = [];
+    private int[][] _columnPre = [];
     private float[][] _eligibility = [];
     private int[][] _touched = [];
     private readonly List<(long Step, double Level)> _rewards = [(0, 0)];
@@ -115,37 +116,16 @@ public sealed partial class CpuMass
         _rules = [.. _net.Rules.Select(r => new RuleState(r, dt, _n))];
         _columnStart = new int[2][];
         _columnSynapse = new int[2][];
+        _columnPre = new int[2][];
         _eligibility = new float[2][];
         _touched = new int[2][];
         for (int r = 0; r < 2; r++)
         {
             SynapseRows rows = r == 0 ? _net.Excitatory : _net.Inhibitory;
-            var start = new int[_n + 1];
-            for (int s = 0; s < rows.Count; s++)
-            {
-                if (rows.Rule[s] != 0)
-                {
-                    start[rows.Target[s] + 1]++;
-                }
-            }
-
-            for (int j = 0; j < _n; j++)
-            {
-                start[j + 1] += start[j];
-            }
-
-            var next = (int[])start.Clone();
-            var column = new int[start[_n]];
-            for (int s = 0; s < rows.Count; s++)
-            {
-                if (rows.Rule[s] != 0)
-                {
-                    column[next[rows.Target[s]]++] = s;
-                }
-            }
-
+            (int[] start, int[] column, int[] pre) = rows.PlasticColumns(_n);
             _columnStart[r] = start;
             _columnSynapse[r] = column;
+            _columnPre[r] = pre;
             bool reward = _rules.Any(x => x.Reward);
             _eligibility[r] = reward ? new float[rows.Count] : [];
             _touched[r] = reward ? new int[rows.Count] : [];
@@ -209,13 +189,14 @@ public sealed partial class CpuMass
         {
             int[] start = _columnStart[receptor];
             int[] column = _columnSynapse[receptor];
+            int[] columnPre = _columnPre[receptor];
             SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
             float[] w = _weights[receptor];
             for (int c = start[post]; c < start[post + 1]; c++)
             {
                 int s = column[c];
                 ref RuleState rule = ref _rules[rows.Rule[s] - 1];
-                double x = rule.PreAt(PreOf(rows, s), _step);
+                double x = rule.PreAt(columnPre[c], _step);
                 if (rule.Triplet)
                 {
                     double triplet = x * (rule.APlus + (rule.A3Plus * rule.Post2At(post, _step))) * (rule.WMax - rule.WMin);
@@ -234,24 +215,6 @@ public sealed partial class CpuMass
                 w[s] = (float)Math.Clamp(w[s] + change, rule.WMin, rule.WMax);
             }
         }
-    }
-
-    /// <summary>The presynaptic neuron of synapse <paramref name="s"/> (binary search of the row starts; only on postsynaptic spikes).</summary>
-    private static int PreOf(SynapseRows rows, int s)
-    {
-        int i = Array.BinarySearch(rows.RowStart, s);
-        if (i < 0)
-        {
-            return ~i - 1;
-        }
-
-        // Empty rows share a start: the row is the last one starting here.
-        while (i + 1 < rows.RowStart.Length && rows.RowStart[i + 1] == s)
-        {
-            i++;
-        }
-
-        return i;
     }
 
     /// <summary>
@@ -364,15 +327,21 @@ public sealed partial class CpuMass
 
         private static double Decay(double[] table, long age) => age < table.Length ? table[age] : 0;
 
-        private static double[] Table(double tauSteps)
-        {
-            var table = new double[(int)Math.Ceiling(12 * tauSteps) + 1];
-            for (int k = 0; k < table.Length; k++)
-            {
-                table[k] = Math.Exp(-k / tauSteps);
-            }
+        private static double[] Table(double tauSteps) => DecayTable.Of(tauSteps);
+    }
+}
 
-            return table;
+/// <summary>A trace's decay by age in steps: e^(-age/tau) up to 12 tau, 0 beyond (the same table on both backends).</summary>
+internal static class DecayTable
+{
+    public static double[] Of(double tauSteps)
+    {
+        var table = new double[(int)Math.Ceiling(12 * tauSteps) + 1];
+        for (int k = 0; k < table.Length; k++)
+        {
+            table[k] = Math.Exp(-k / tauSteps);
         }
+
+        return table;
     }
 }
