@@ -39,7 +39,7 @@ else
 fi
 
 # Release: the simulated-mass tests run long simulations (an hour of biology for the distal-reward test).
-# One test project at a time (-m:1): the timing-sensitive acquisition tests must not share two cores with the GPU kernels on ILGPU's CPU accelerator.
+# One test project at a time (-m:1): the emulator-driven tests keep their timing without the GPU kernels (ILGPU's CPU accelerator) loading both cores.
 echo "== .NET tests: dotnet test Neurolink.sln -c Release -m:1"
 dotnet_out=$(dotnet test Neurolink.sln -c Release -m:1 -nologo 2>&1)
 dotnet_rc=$?

@@ -153,7 +153,7 @@ public sealed class AcquisitionSessionTests : IDisposable
             var last = seen.Connections[i].GroupBy(f => f.Stream).ToDictionary(g => g.Key, g => g.Max(f => f.Sequence));
             var missing = last.SelectMany(kv => Enumerable.Range(0, (int)kv.Value).Select(q => (kv.Key, (uint)q))).Where(k => !delivered.Contains(k)).ToHashSet();
             var faulted = expected[i].Where(k => last.TryGetValue(k.Item1, out uint l) && k.Item2 < l).ToHashSet();
-            Assert.Equal(faulted.Order(), missing.Order());
+            Assert.True(faulted.SetEquals(missing), $"connection {i}: faulted but delivered [{string.Join(' ', faulted.Except(missing).Take(8))}], missing but not faulted [{string.Join(' ', missing.Except(faulted).Take(8))}]; {session.Counters}; losses {string.Join(' ', seen.Losses.Select(l => l.Kind))}");
             missingTotal += missing.Count;
         }
 
@@ -162,10 +162,124 @@ public sealed class AcquisitionSessionTests : IDisposable
         Assert.Equal(missingTotal, seen.Losses.Where(l => l.Kind == LossKind.SequenceGap).Sum(l => l.Frames));
         Assert.Empty(seen.Damaged);
         Assert.True(counters.CrcErrors > 0);
-        Assert.Equal(seen.Connections.Count - 1, counters.Reconnects);
+        Assert.True(seen.Connections.Count - 1 == counters.Reconnects, $"{seen.Connections.Count} connections seen ({string.Join(' ', seen.Connections.Select(c => c.Count))} frames), {counters}; last error: {session.LastError}");
         Assert.Equal(counters.Reconnects, counters.LinkDowns);
         Assert.Equal(counters.Reconnects, seen.Losses.Count(l => l.Kind == LossKind.LinkDown));
         Assert.Equal(counters.Frames, seen.Frames);
+    }
+
+    [Fact]
+    public void A_lost_START_answer_while_its_data_arrives_keeps_the_connection_and_counts_it()
+    {
+        // The first link loses every answer from START on (so the check after it fails too),
+        // while the data streams, and then closes: that link was a connection, its frames and
+        // bytes count, and the session recovers from it as from any link that goes down.
+        var (_, connector) = Emulate();
+        int opened = 0;
+        var first = new List<StartAnswerLost>();
+        using var session = new AcquisitionSession(
+            _ =>
+            {
+                if (Interlocked.Increment(ref opened) > 1)
+                {
+                    return connector.Connect();
+                }
+
+                var link = new StartAnswerLost(connector.Connect(), closeAfterDataFrames: 300);
+                first.Add(link);
+                return link;
+            },
+            new AcquisitionOptions
+            {
+                ReconnectDelay = TimeSpan.FromMilliseconds(10), PingInterval = TimeSpan.Zero,
+                Driver = new HeadstageDriverOptions { RequestTimeout = TimeSpan.FromSeconds(5), Retries = 1 },
+            });
+        using RingConsumer consumer = session.Ring.AddConsumer("test");
+        session.Start();
+        var seen = new Seen();
+        Drain(consumer, seen, () => seen.Connections.Count >= 2 && seen.Connections[^1].Count > 300);
+        session.Stop();
+        seen.Take(consumer);
+        AcquisitionCounters counters = session.Counters;
+
+        Assert.Equal(300, first.Single().DataFramesPassed);
+        Assert.Equal(300, seen.Connections[0].Count);
+        Assert.Equal(1, counters.LinkDowns);
+        Assert.Equal(1, counters.Reconnects);
+        Assert.Equal(counters.Frames, seen.Frames);
+        Assert.True(counters.Bytes >= first.Single().BytesPassed, $"{counters.Bytes} bytes counted, the first link alone passed {first.Single().BytesPassed}");
+    }
+
+    /// <summary>A link that drops the device's answers once START is sent, and closes after some data frames.</summary>
+    private sealed class StartAnswerLost(ITransport inner, int closeAfterDataFrames) : ITransport
+    {
+        private readonly Deframer _sent = new(), _received = new();
+        private readonly byte[] _buffer = new byte[1 << 16];
+        private readonly List<byte> _pending = [];
+        private volatile bool _started;
+
+        public int DataFramesPassed { get; private set; }
+
+        public long BytesPassed { get; private set; }
+
+        public string Uri => inner.Uri;
+
+        public void Write(ReadOnlySpan<byte> source, CancellationToken cancellationToken)
+        {
+            _sent.Write(source);
+            while (_sent.TryRead(out Frame f))
+            {
+                _started |= f.Type == FrameType.Start;
+            }
+
+            inner.Write(source, cancellationToken);
+        }
+
+        public int Read(Span<byte> destination, CancellationToken cancellationToken)
+        {
+            while (_pending.Count == 0)
+            {
+                if (DataFramesPassed >= closeAfterDataFrames)
+                {
+                    return 0; // the link is gone
+                }
+
+                int n = inner.Read(_buffer, cancellationToken);
+                if (n == 0)
+                {
+                    return 0;
+                }
+
+                _received.Write(_buffer.AsSpan(0, n));
+                while (DataFramesPassed < closeAfterDataFrames && _received.TryRead(out Frame f))
+                {
+                    if (_started && f.Type is FrameType.Ack or FrameType.Nack)
+                    {
+                        continue;
+                    }
+
+                    DataFramesPassed += f.Type is FrameType.RawSamples or FrameType.SpikeEvents or FrameType.SpikeCounts ? 1 : 0;
+                    _pending.AddRange(f.Bytes);
+                }
+            }
+
+            int count = Math.Min(destination.Length, _pending.Count);
+            for (int i = 0; i < count; i++)
+            {
+                destination[i] = _pending[i];
+            }
+
+            _pending.RemoveRange(0, count);
+            BytesPassed += count;
+            return count;
+        }
+
+        public void Dispose()
+        {
+            _sent.Dispose();
+            _received.Dispose();
+            inner.Dispose();
+        }
     }
 
     [Fact]

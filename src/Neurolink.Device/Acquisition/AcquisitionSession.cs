@@ -249,7 +249,24 @@ public sealed class AcquisitionSession : IDisposable
                 _driver = driver;
             }
 
-            ulong started = driver.Start(_options.Streams);
+            ulong started;
+            long framesBefore = Interlocked.Read(ref _frames);
+            try
+            {
+                started = driver.Start(_options.Streams);
+            }
+            catch (Exception e) when (e is DeviceException or TransportClosedException && Interlocked.Read(ref _frames) > framesBefore)
+            {
+                // The answer to START was lost (and the check after it failed), but START's data
+                // is arriving: acquisition runs on this link. Keep it, so its frames and counters
+                // belong to a connection; if the link is closing, it is recovered and counted as
+                // any other link that goes down.
+                Volatile.Write(ref _lastError, e.Message);
+                Clock ??= new ClockSync(rate);
+                Capabilities = caps;
+                return;
+            }
+
             if (Clock is null || (_linkDownPending && started < _lastEnd))
             {
                 // First connection, or the device's clock started again (it was power-cycled).
@@ -266,6 +283,9 @@ public sealed class AcquisitionSession : IDisposable
                 {
                     _driver = null;
                 }
+
+                // What this attempt received (bytes, CRC errors) counts, though it failed.
+                _closedLinks = Add(_closedLinks, driver.Counters);
             }
 
             driver.Dispose();
