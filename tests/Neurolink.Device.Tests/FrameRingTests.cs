@@ -140,6 +140,59 @@ public class FrameRingTests
     }
 
     [Fact]
+    public void A_wake_up_with_nothing_to_read_does_not_end_a_wait_early()
+    {
+        // The producer wakes a consumer it saw waiting; when the consumer found the item without
+        // sleeping, that wake arrives during its next wait. Here the wakes come without items.
+        using var ring = new FrameRing(new FrameRingOptions { CapacityBytes = 4 << 20 });
+        using RingConsumer consumer = ring.AddConsumer("check");
+        using var stop = new CancellationTokenSource();
+        var waker = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                consumer.Wake();
+                Thread.Sleep(1);
+            }
+        });
+        waker.Start();
+        var writer = new Thread(() =>
+        {
+            Thread.Sleep(300);
+            Write(ring, CountsFrame(7, 64, 7));
+        });
+        writer.Start();
+        try
+        {
+            Assert.True(consumer.WaitForData(TimeSpan.FromSeconds(30)), "the wait ended at a wake-up, before the frame came");
+            Assert.True(consumer.TryRead(out RingItem item));
+            Assert.Equal(7u, item.Frame.Header.Sequence);
+        }
+        finally
+        {
+            stop.Cancel();
+            waker.Join();
+            writer.Join();
+        }
+    }
+
+    [Fact]
+    public void A_wait_with_nothing_written_ends_at_its_timeout_and_when_the_ring_is_disposed()
+    {
+        var ring = new FrameRing(new FrameRingOptions { CapacityBytes = 4 << 20 });
+        RingConsumer consumer = ring.AddConsumer("check");
+        Assert.False(consumer.WaitForData(TimeSpan.FromMilliseconds(20)));
+        bool? result = null;
+        var waiter = new Thread(() => result = consumer.WaitForData(Timeout.InfiniteTimeSpan));
+        waiter.Start();
+        Thread.Sleep(50);
+        ring.Dispose();
+        Assert.True(waiter.Join(TimeSpan.FromSeconds(30)), "a consumer waiting forever must stop waiting when the ring is disposed");
+        Assert.False(result);
+        consumer.Dispose();
+    }
+
+    [Fact]
     public void Drop_newest_counts_every_dropped_frame_and_says_so_in_the_stream_before_the_next_frame()
     {
         using var ring = new FrameRing(new FrameRingOptions { CapacityBytes = 4 << 20, Policy = SlowConsumerPolicy.DropNewest });

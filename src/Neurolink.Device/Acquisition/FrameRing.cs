@@ -89,6 +89,9 @@ public sealed unsafe class FrameRing : IDisposable
 
     internal byte* Base => _base;
 
+    /// <summary>True once the ring was disposed: a consumer waiting on it stops waiting.</summary>
+    internal bool Disposed => Volatile.Read(ref _disposed);
+
     internal long Mask => _mask;
 
     /// <summary>
@@ -175,7 +178,7 @@ public sealed unsafe class FrameRing : IDisposable
             return;
         }
 
-        _disposed = true;
+        Volatile.Write(ref _disposed, true);
         foreach (RingConsumer c in _consumers)
         {
             c.Wake();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Neurolink.Protocol;
 
@@ -126,7 +127,9 @@ public sealed unsafe class RingConsumer : IDisposable
 
     /// <summary>
     /// Waits until an item is there to read: spins briefly (the closed loop wants the frame within
-    /// microseconds), then blocks. False on timeout.
+    /// microseconds), then blocks. False only when <paramref name="timeout"/> passed with nothing
+    /// to read, or the ring was disposed; a wake-up with nothing there (the producer's wake for an item this consumer had
+    /// already seen) waits again for the time left.
     /// </summary>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public bool WaitForData(TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -138,15 +141,42 @@ public sealed unsafe class RingConsumer : IDisposable
             return true;
         }
 
-        _data.Reset();
-        Interlocked.Exchange(ref _waiting, 1);
-        try
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
+        long deadline = forever ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
         {
-            return HasData() || (_data.Wait(timeout, cancellationToken) && HasData());
-        }
-        finally
-        {
-            Volatile.Write(ref _waiting, 0);
+            _data.Reset();
+            Interlocked.Exchange(ref _waiting, 1);
+            try
+            {
+                if (HasData())
+                {
+                    return true;
+                }
+
+                if (_ring.Disposed)
+                {
+                    return false;
+                }
+
+                TimeSpan left = Timeout.InfiniteTimeSpan;
+                if (!forever)
+                {
+                    long ticks = deadline - Stopwatch.GetTimestamp();
+                    if (ticks <= 0)
+                    {
+                        return false;
+                    }
+
+                    left = TimeSpan.FromSeconds(ticks / (double)Stopwatch.Frequency);
+                }
+
+                _data.Wait(left, cancellationToken);
+            }
+            finally
+            {
+                Volatile.Write(ref _waiting, 0);
+            }
         }
     }
 
