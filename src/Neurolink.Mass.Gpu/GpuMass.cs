@@ -97,8 +97,11 @@ public sealed record class FiringStatistics(int[] Count, long[] IsiSum, long[] I
 /// last-bit difference first decides a threshold crossing, and from then on the same
 /// statistics, as two CPU runs with different seeds do (the tests check both). CUDA may also
 /// contract a multiply and an add into one fused operation, and its exp differs from .NET's
-/// in the last bits; both are within the same tolerance. Plasticity is on this backend for pair STDP only (additive or multiplicative, as the CPU computes it, in double):
-/// triplet and reward-modulated rules are refused with that reason.
+/// in the last bits; both are within the same tolerance. Every learning rule runs here as the
+/// CPU computes it, in double: pair STDP (additive or multiplicative), triplet STDP and
+/// reward-modulated STDP, whose eligibility is settled lazily from a device copy of the
+/// dopamine history (a reward synchronises once to copy it). Checkpoints are in the format the
+/// CPU backend writes, so a run can move between backends.
 /// </remarks>
 public sealed class GpuMass : ISimulatedMass
 {
@@ -117,11 +120,17 @@ public sealed class GpuMass : ISimulatedMass
     private readonly RowViews _exc, _inh;
     private readonly NeuronViews _neurons;
     private readonly SpikeViews _spikes;
-    private readonly PlasticViews _plastic;
+    private PlasticViews _plastic; // its dopamine history changes with rewards
+    private readonly RewardHistory _rewards;
+    private readonly bool _rewardRules;
+    private MemoryBuffer1D<long, Stride1D.Dense>? _rewardStep;
+    private MemoryBuffer1D<double, Stride1D.Dense>? _rewardLevel;
+    private int _rewardsVersion = -1;
     private readonly Action<AcceleratorStream, Index1D, NeuronViews, SpikeViews, PlasticViews, StepArgs> _update;
     private readonly Action<AcceleratorStream, Index1D, RowViews, RowViews, NeuronViews, SpikeViews, PlasticViews, StepArgs> _deliver;
     private readonly Action<AcceleratorStream, Index1D, RowViews, RowViews, SpikeViews, PlasticViews, StepArgs> _potentiate;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>> _inject;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, PlasticViews, int, int, int> _settleAll;
     private readonly PageLockedArray1D<byte>[] _countStaging;
     private readonly PageLockedArray1D<uint>[] _recordHost;
     private (int Half, long FirstStep, ProfilingMarker Marker)? _pending; // a block whose copy to the host is queued
@@ -138,11 +147,6 @@ public sealed class GpuMass : ISimulatedMass
     {
         ArgumentNullException.ThrowIfNull(network);
         options ??= new GpuMassOptions();
-        if (network.Rules.FirstOrDefault(r => r is not PairStdp) is { } unsupported)
-        {
-            throw new NotSupportedException($"the network uses the {unsupported.Type} learning rule, and the GPU backend runs pair STDP only so far (triplet and reward-modulated STDP are on the CPU backend); run it with --backend cpu");
-        }
-
         _net = network;
         _n = network.NeuronCount;
         _words = (_n + 31) / 32;
@@ -217,11 +221,15 @@ public sealed class GpuMass : ISimulatedMass
             IsiSum = _isiSum.View, IsiSquares = _isiSquares.View, Slots = _slots.View,
         };
 
+        _rewards = RewardHistory.For(network);
+        _rewardRules = network.Rules.Any(r => r is RewardStdp);
         _plastic = Plasticity(network);
+        UploadRewards();
         _update = _acc.LoadAutoGroupedKernel<Index1D, NeuronViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Update);
         _deliver = _acc.LoadAutoGroupedKernel<Index1D, RowViews, RowViews, NeuronViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Deliver);
         _potentiate = _acc.LoadAutoGroupedKernel<Index1D, RowViews, RowViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Potentiate);
         _inject = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>>(Kernels.Inject);
+        _settleAll = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, PlasticViews, int, int, int>(Kernels.SettleAll);
         _acc.Synchronize();
         Backend = $"{(_acc.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-cpu")}: {_acc.Name}";
     }
@@ -337,9 +345,7 @@ public sealed class GpuMass : ISimulatedMass
             return 0;
         }
 
-        long s = _step - 1;
-        long offset = ((((s / _blockSteps) & 1) * _blockSteps) + (s % _blockSteps)) * _words;
-        _record.View.SubView(offset, _words).CopyToCPU(_stream, _lastRow);
+        _record.View.SubView(RowOffset(_step - 1), _words).CopyToCPU(_stream, _lastRow);
         int count = 0;
         for (int w = 0; w < _words; w++)
         {
@@ -361,9 +367,14 @@ public sealed class GpuMass : ISimulatedMass
         v.CopyTo(destination);
     }
 
-    /// <summary>The current weights of a receptor's synapses, in the order of the network's rows (one copy; synchronises).</summary>
+    /// <summary>
+    /// The current weights of a receptor's synapses, in the order of the network's rows, every
+    /// eligibility brought up to date first, as <see cref="CpuMass.Weights"/> does (one copy; synchronises).
+    /// </summary>
     public float[] CopyWeights(Receptor receptor)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        SettleAll();
         var weights = new float[(receptor == Receptor.Excitatory ? _net.Excitatory : _net.Inhibitory).Count];
         if (weights.Length > 0)
         {
@@ -371,6 +382,161 @@ public sealed class GpuMass : ISimulatedMass
         }
 
         return weights;
+    }
+
+    /// <summary>The network's dopamine now, tonic and phasic.</summary>
+    public double Dopamine => _net.Spec.DopamineBaseline + _rewards.At(_step);
+
+    /// <inheritdoc/>
+    public void Reward(double amount)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _rewards.Add(_step, amount);
+        UploadRewards();
+    }
+
+    /// <summary>
+    /// Writes the whole state between steps in the checkpoint format both backends share (the
+    /// CPU backend restores it, and this one restores the CPU's): neurons, delay slots, weights,
+    /// traces, eligibility, the dopamine history and the last step's spikes. Synchronises.
+    /// </summary>
+    public void SaveCheckpoint(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        MassState state = MassState.Shaped(_net);
+        state.Step = _step;
+        _stream.Synchronize();
+        Get(_v.View, 0, state.V);
+        Get(_ge.View, 0, state.Ge);
+        Get(_gi.View, 0, state.Gi);
+        Get(_ref.View, 0, state.Ref);
+        Get(_u.View, 0, state.U);
+        Get(_slots.View, 0, state.Slots);
+        Get(_exc.Weight, 0, state.Weights[0]);
+        Get(_inh.Weight, 0, state.Weights[1]);
+        for (int q = 0; q < state.Rules.Length; q++)
+        {
+            RuleTraces t = state.Rules[q];
+            long at = (long)q * _n;
+            Get(_plastic.Pre, at, t.Pre);
+            Get(_plastic.Post, at, t.Post);
+            Get(_plastic.Pre2, at, t.Pre2);
+            Get(_plastic.Post2, at, t.Post2);
+            Get(_plastic.PreStep, at, t.PreStep);
+            Get(_plastic.PostStep, at, t.PostStep);
+        }
+
+        if (state.Eligibility.Length == 2)
+        {
+            Get(_plastic.ExcEligibility, 0, state.Eligibility[0]);
+            Get(_plastic.InhEligibility, 0, state.Eligibility[1]);
+            Get(_plastic.ExcTouched, 0, state.Touched[0]);
+            Get(_plastic.InhTouched, 0, state.Touched[1]);
+        }
+
+        state.Rewards.Clear();
+        state.Rewards.AddRange(_rewards.Entries);
+        var spikes = new int[_n];
+        state.Spikes = spikes[..CopySpikes(spikes)];
+        state.Write(stream, _net);
+    }
+
+    /// <summary>
+    /// Replaces the state with a checkpoint of the same network, taken on either backend. The
+    /// spike record restarts at the checkpoint's step (what was recorded before is handed to
+    /// <see cref="GpuMassOptions.OnSpikes"/> first) and the firing statistics count from it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a checkpoint, one of another network, or truncated; nothing was changed.</exception>
+    public void LoadCheckpoint(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        MassState state = MassState.Read(stream, _net); // everything is read and checked before anything changes
+        if (state.Step > int.MaxValue)
+        {
+            throw new InvalidDataException($"the checkpoint is at step {state.Step}, beyond the GPU backend's step counter ({int.MaxValue} steps); restore it on the CPU backend");
+        }
+
+        _rewards.Replace(state.Rewards);
+        FlushSpikes();
+        _stream.Synchronize();
+        _injectsSinceSync = 0;
+        Put(_v.View, 0, state.V);
+        Put(_ge.View, 0, state.Ge);
+        Put(_gi.View, 0, state.Gi);
+        Put(_ref.View, 0, state.Ref);
+        Put(_u.View, 0, state.U);
+        Put(_slots.View, 0, state.Slots);
+        Put(_exc.Weight, 0, state.Weights[0]);
+        Put(_inh.Weight, 0, state.Weights[1]);
+        for (int q = 0; q < state.Rules.Length; q++)
+        {
+            RuleTraces t = state.Rules[q];
+            long at = (long)q * _n;
+            Put(_plastic.Pre, at, t.Pre);
+            Put(_plastic.Post, at, t.Post);
+            Put(_plastic.Pre2, at, t.Pre2);
+            Put(_plastic.Post2, at, t.Post2);
+            Put(_plastic.PreStep, at, t.PreStep);
+            Put(_plastic.PostStep, at, t.PostStep);
+        }
+
+        if (state.Eligibility.Length == 2)
+        {
+            Put(_plastic.ExcEligibility, 0, state.Eligibility[0]);
+            Put(_plastic.InhEligibility, 0, state.Eligibility[1]);
+            Put(_plastic.ExcTouched, 0, state.Touched[0]);
+            Put(_plastic.InhTouched, 0, state.Touched[1]);
+        }
+
+        UploadRewards();
+
+        // The last step's spikes: the traces take them at the next step (through Last), and
+        // CopySpikes reads them from the record row of that step.
+        _step = state.Step;
+        _delivered = _step;
+        _counters.MemSetToZero(_stream);
+        _count.MemSetToZero(_stream);
+        _isiSum.MemSetToZero(_stream);
+        _isiSquares.MemSetToZero(_stream);
+        _record.MemSetToZero(_stream);
+        var last = new int[_n];
+        Array.Fill(last, -1);
+        if (_step > 0)
+        {
+            Array.Clear(_lastRow);
+            foreach (int i in state.Spikes)
+            {
+                last[i] = (int)(_step - 1);
+                _lastRow[i >> 5] |= 1u << (i & 31);
+            }
+
+            Put(_record.View, RowOffset(_step - 1), _lastRow);
+        }
+
+        Put(_last.View, 0, last);
+        _stream.Synchronize();
+    }
+
+    private long RowOffset(long step) => ((((step / _blockSteps) & 1) * _blockSteps) + (step % _blockSteps)) * _words;
+
+    private void Get<T>(ArrayView<T> view, long offset, T[] into)
+        where T : unmanaged
+    {
+        if (into.Length > 0)
+        {
+            view.SubView(offset, into.Length).CopyToCPU(_stream, into);
+        }
+    }
+
+    private void Put<T>(ArrayView<T> view, long offset, T[] from)
+        where T : unmanaged
+    {
+        if (from.Length > 0)
+        {
+            view.SubView(offset, from.Length).CopyFromCPU(_stream, from);
+        }
     }
 
     /// <summary>Reads the per-neuron firing statistics (one copy of each array; synchronises).</summary>
@@ -424,6 +590,8 @@ public sealed class GpuMass : ISimulatedMass
                 d.Dispose();
             }
 
+            _rewardStep?.Dispose();
+            _rewardLevel?.Dispose();
             _acc.Dispose();
             _context.Dispose();
         }
@@ -506,7 +674,7 @@ public sealed class GpuMass : ISimulatedMass
         return buffer;
     }
 
-    /// <summary>Pair STDP's device state, as the CPU backend keeps it: traces per rule and neuron, decay tables, column indexes.</summary>
+    /// <summary>The learning rules' device state, as the CPU backend keeps it: traces per rule and neuron, decay tables, column indexes, eligibility.</summary>
     private PlasticViews Plasticity(CompiledNetwork net)
     {
         double dt = net.Spec.DtMs;
@@ -515,32 +683,58 @@ public sealed class GpuMass : ISimulatedMass
         var tables = new List<double>();
         for (int k = 0; k < q; k++)
         {
-            var rule = (PairStdp)net.Rules[k];
-            int plusAt = tables.Count;
-            int plus = Table(rule.TauPlusMs / dt);
-            int minusAt = tables.Count;
-            int minus = Table(rule.TauMinusMs / dt);
-            rules[k] = new RuleConstants
+            PlasticityRule rule = net.Rules[k];
+            (double tauPlus, double tauMinus) = rule switch
             {
-                Multiplicative = rule.Multiplicative ? 1 : 0, APlus = rule.APlus, AMinus = rule.AMinus, WMin = rule.WMin, WMax = rule.WMax,
-                PlusAt = plusAt, PlusLength = plus, MinusAt = minusAt, MinusLength = minus,
+                PairStdp x => (x.TauPlusMs, x.TauMinusMs),
+                TripletStdp x => (x.TauPlusMs, x.TauMinusMs),
+                RewardStdp x => (x.TauPlusMs, x.TauMinusMs),
+                _ => throw new NotSupportedException($"the GPU backend has no kernel for the {rule.Type} learning rule"),
             };
+            var c = new RuleConstants { WMin = rule.WMin, WMax = rule.WMax, TauC = 1 };
+            (c.PlusAt, c.PlusLength) = Table(tauPlus / dt);
+            (c.MinusAt, c.MinusLength) = Table(tauMinus / dt);
+            switch (rule)
+            {
+                case PairStdp x:
+                    (c.Kind, c.Multiplicative, c.APlus, c.AMinus) = (RuleConstants.Pair, x.Multiplicative ? 1 : 0, x.APlus, x.AMinus);
+                    break;
+                case TripletStdp x:
+                    (c.Kind, c.APlus, c.AMinus, c.A3Plus, c.A3Minus) = (RuleConstants.Triplet, x.A2Plus, x.A2Minus, x.A3Plus, x.A3Minus);
+                    (c.XAt, c.XLength) = Table(x.TauXMs / dt);
+                    (c.YAt, c.YLength) = Table(x.TauYMs / dt);
+                    break;
+                case RewardStdp x:
+                    (c.Kind, c.APlus, c.AMinus, c.TauC) = (RuleConstants.Reward, x.APlus, x.AMinus, x.TauEligibilityMs / dt);
+                    break;
+            }
+
+            rules[k] = c;
         }
 
-        int Table(double tauSteps)
+        (int At, int Length) Table(double tauSteps)
         {
             double[] table = DecayTable.Of(tauSteps); // the CPU backend's
+            int at = tables.Count;
             tables.AddRange(table);
-            return table.Length;
+            return (at, table.Length);
         }
 
         long traces = Math.Max(1, (long)q * _n);
-        MemoryBuffer1D<float, Stride1D.Dense> pre = Own(_acc.Allocate1D<float>(traces)), post = Own(_acc.Allocate1D<float>(traces));
-        MemoryBuffer1D<int, Stride1D.Dense> preStep = Own(_acc.Allocate1D<int>(traces)), postStep = Own(_acc.Allocate1D<int>(traces));
-        pre.MemSetToZero();
-        post.MemSetToZero();
-        preStep.MemSetToZero();
-        postStep.MemSetToZero();
+        long slowTraces = net.Rules.Any(r => r is TripletStdp) ? traces : 1;
+        MemoryBuffer1D<float, Stride1D.Dense> Zeros(long length)
+        {
+            MemoryBuffer1D<float, Stride1D.Dense> b = Own(_acc.Allocate1D<float>(length));
+            b.MemSetToZero();
+            return b;
+        }
+
+        MemoryBuffer1D<int, Stride1D.Dense> IntZeros(long length)
+        {
+            MemoryBuffer1D<int, Stride1D.Dense> b = Own(_acc.Allocate1D<int>(length));
+            b.MemSetToZero();
+            return b;
+        }
 
         (int[] Start, int[] Column, int[] Pre) Columns(SynapseRows rows)
         {
@@ -555,17 +749,77 @@ public sealed class GpuMass : ISimulatedMass
 
         (int[] es, int[] ec, int[] ep) = Columns(net.Excitatory);
         (int[] iS, int[] ic, int[] ip) = Columns(net.Inhibitory);
+        bool reward = net.Rules.Any(r => r is RewardStdp);
         return new PlasticViews
         {
             Rules = q,
             Rule = Own(Upload(rules)).View,
             Tables = Own(Upload(tables.Count == 0 ? [0.0] : tables.ToArray())).View,
-            Pre = pre.View, Post = post.View, PreStep = preStep.View, PostStep = postStep.View,
+            Pre = Zeros(traces).View, Post = Zeros(traces).View, PreStep = IntZeros(traces).View, PostStep = IntZeros(traces).View,
+            Pre2 = Zeros(slowTraces).View, Post2 = Zeros(slowTraces).View,
             ExcRule = Own(Upload(q == 0 ? [(byte)0] : net.Excitatory.Rule)).View,
             InhRule = Own(Upload(q == 0 ? [(byte)0] : net.Inhibitory.Rule)).View,
             ExcColumnStart = Own(Upload(es)).View, ExcColumn = Own(Upload(ec)).View, ExcColumnPre = Own(Upload(ep)).View,
             InhColumnStart = Own(Upload(iS)).View, InhColumn = Own(Upload(ic)).View, InhColumnPre = Own(Upload(ip)).View,
+            ExcEligibility = Zeros(reward ? Math.Max(1, net.Excitatory.Count) : 1).View,
+            InhEligibility = Zeros(reward ? Math.Max(1, net.Inhibitory.Count) : 1).View,
+            ExcTouched = IntZeros(reward ? Math.Max(1, net.Excitatory.Count) : 1).View,
+            InhTouched = IntZeros(reward ? Math.Max(1, net.Inhibitory.Count) : 1).View,
+            TauDopamine = _rewards.TauSteps,
+            Baseline = net.Spec.DopamineBaseline,
+            Dt = dt,
         };
+    }
+
+    /// <summary>Copies the dopamine history to the device when it changed (after the steps that read the old one).</summary>
+    private void UploadRewards()
+    {
+        if (_rewardsVersion == _rewards.Version)
+        {
+            return;
+        }
+
+        IReadOnlyList<(long Step, double Level)> entries = _rewards.Entries;
+        _stream.Synchronize(); // queued steps read the old entries (a trim moves them)
+        _injectsSinceSync = 0;
+        if (_rewardStep is null || _rewardStep.Length < entries.Count)
+        {
+            _rewardStep?.Dispose();
+            _rewardLevel?.Dispose();
+            long capacity = Math.Max(16, 2L * entries.Count);
+            _rewardStep = _acc.Allocate1D<long>(capacity);
+            _rewardLevel = _acc.Allocate1D<double>(capacity);
+        }
+
+        var steps = new long[entries.Count];
+        var levels = new double[entries.Count];
+        for (int k = 0; k < entries.Count; k++)
+        {
+            (steps[k], levels[k]) = entries[k];
+        }
+
+        _rewardStep.View.SubView(0, steps.Length).CopyFromCPU(_stream, steps);
+        _rewardLevel!.View.SubView(0, levels.Length).CopyFromCPU(_stream, levels);
+        _stream.Synchronize();
+        _plastic.RewardStep = _rewardStep.View;
+        _plastic.RewardLevel = _rewardLevel.View;
+        _plastic.RewardCount = entries.Count;
+        _rewardsVersion = _rewards.Version;
+    }
+
+    /// <summary>Brings every reward-modulated synapse up to now (queued).</summary>
+    private void SettleAll()
+    {
+        if (!_rewardRules)
+        {
+            return;
+        }
+
+        int exc = _net.Excitatory.Count, inh = _net.Inhibitory.Count;
+        if (exc + inh > 0)
+        {
+            _settleAll(_stream, exc + inh, _exc.Weight, _inh.Weight, _plastic, exc, inh, checked((int)_step));
+        }
     }
 
     private T Own<T>(T buffer)

@@ -44,18 +44,26 @@ internal struct RowViews
     public ArrayView<ushort> Delay;
 }
 
-/// <summary>One pair-STDP rule's constants (the CPU's RuleState for that rule).</summary>
+/// <summary>One learning rule's constants (the CPU's RuleState for that rule).</summary>
 internal struct RuleConstants
 {
+    public const int Pair = 0, Triplet = 1, Reward = 2;
+
+    public int Kind;
     public int Multiplicative;
     public double APlus, AMinus, WMin, WMax;
+    public double A3Plus, A3Minus;      // triplet
+    public double TauC;                 // reward: eligibility time constant, steps
     public int PlusAt, PlusLength, MinusAt, MinusLength; // decay tables by age, in Tables
+    public int XAt, XLength, YAt, YLength;               // triplet: the slow traces' tables
 }
 
 /// <summary>
-/// Pair STDP on the device: per rule and neuron a presynaptic and a postsynaptic trace with the
-/// step each was last set (decayed lazily by age, as on the CPU), the rules, the decay tables,
-/// and for each receptor a column index of the plastic synapses by target.
+/// Local plasticity on the device, as the CPU backend keeps it: per rule and neuron a
+/// presynaptic and a postsynaptic trace (and the triplet rule's slow traces) with the step each
+/// was last set, decayed lazily by age from the same tables; for each receptor a column index
+/// of the plastic synapses by target; for the three-factor rule, eligibility per synapse with
+/// the step it was last brought up to, and the dopamine history.
 /// </summary>
 internal struct PlasticViews
 {
@@ -63,9 +71,16 @@ internal struct PlasticViews
     public ArrayView<RuleConstants> Rule;
     public ArrayView<double> Tables;
     public ArrayView<float> Pre, Post;     // [rule][neuron]
+    public ArrayView<float> Pre2, Post2;   // [rule][neuron] when a rule is triplet, else one element
     public ArrayView<int> PreStep, PostStep;
     public ArrayView<byte> ExcRule, InhRule; // per synapse: 0 or 1 + rule
     public ArrayView<int> ExcColumnStart, ExcColumn, ExcColumnPre, InhColumnStart, InhColumn, InhColumnPre;
+    public ArrayView<float> ExcEligibility, InhEligibility; // per synapse when a rule is reward-modulated
+    public ArrayView<int> ExcTouched, InhTouched;
+    public ArrayView<long> RewardStep;     // the dopamine history (RewardHistory's entries)
+    public ArrayView<double> RewardLevel;
+    public int RewardCount;
+    public double TauDopamine, Baseline, Dt;
 }
 
 /// <summary>What changes from step to step.</summary>
@@ -114,6 +129,12 @@ internal static class Kernels
             {
                 RuleConstants r = p.Rule[q];
                 long at = ((long)q * a.Neurons) + i;
+                if (r.Kind == RuleConstants.Triplet)
+                {
+                    p.Pre2[at] = (float)((p.Pre2[at] * Decay(p.Tables, r.XAt, r.XLength, a.Step - 1 - p.PreStep[at])) + 1);
+                    p.Post2[at] = (float)((p.Post2[at] * Decay(p.Tables, r.YAt, r.YLength, a.Step - 1 - p.PostStep[at])) + 1);
+                }
+
                 p.Pre[at] = (float)((p.Pre[at] * Decay(p.Tables, r.PlusAt, r.PlusLength, a.Step - 1 - p.PreStep[at])) + 1);
                 p.Post[at] = (float)((p.Post[at] * Decay(p.Tables, r.MinusAt, r.MinusLength, a.Step - 1 - p.PostStep[at])) + 1);
                 p.PreStep[at] = a.Step - 1;
@@ -210,8 +231,8 @@ internal static class Kernels
             if (p.Rules > 0)
             {
                 // As on the CPU: the spike was delivered with the weight it found, then the weight learns.
-                Depress(exc, p.ExcRule, p, pre, lane, width, a);
-                Depress(inh, p.InhRule, p, pre, lane, width, a);
+                Depress(exc, p.ExcRule, p.ExcEligibility, p.ExcTouched, p, pre, lane, width, a);
+                Depress(inh, p.InhRule, p.InhEligibility, p.InhTouched, p, pre, lane, width, a);
             }
         }
     }
@@ -232,8 +253,8 @@ internal static class Kernels
         for (int k = group; k < count; k += groups)
         {
             int post = s.List[k];
-            Column(exc.Weight, p.ExcRule, p.ExcColumnStart, p.ExcColumn, p.ExcColumnPre, p, post, lane, width, a);
-            Column(inh.Weight, p.InhRule, p.InhColumnStart, p.InhColumn, p.InhColumnPre, p, post, lane, width, a);
+            Column(exc.Weight, p.ExcRule, p.ExcColumnStart, p.ExcColumn, p.ExcColumnPre, p.ExcEligibility, p.ExcTouched, p, post, lane, width, a);
+            Column(inh.Weight, p.InhRule, p.InhColumnStart, p.InhColumn, p.InhColumnPre, p.InhEligibility, p.InhTouched, p, post, lane, width, a);
         }
     }
 
@@ -251,7 +272,7 @@ internal static class Kernels
         return count > 0 && group < groups;
     }
 
-    private static void Depress(RowViews rows, ArrayView<byte> rule, PlasticViews p, int pre, int lane, int width, StepArgs a)
+    private static void Depress(RowViews rows, ArrayView<byte> rule, ArrayView<float> eligibility, ArrayView<int> touched, PlasticViews p, int pre, int lane, int width, StepArgs a)
     {
         int end = rows.RowStart[pre + 1];
         for (int j = rows.RowStart[pre] + lane; j < end; j += width)
@@ -265,13 +286,28 @@ internal static class Kernels
             RuleConstants r = p.Rule[q];
             long at = ((long)q * a.Neurons) + rows.Target[j];
             double y = p.Post[at] * Decay(p.Tables, r.MinusAt, r.MinusLength, a.Step - p.PostStep[at]);
-            double w = rows.Weight[j];
-            double change = r.Multiplicative != 0 ? r.AMinus * y * (w - r.WMin) : r.AMinus * y * (r.WMax - r.WMin);
-            rows.Weight[j] = (float)XMath.Clamp(w - change, r.WMin, r.WMax);
+            if (r.Kind == RuleConstants.Triplet)
+            {
+                // The presynaptic slow trace before this spike's own increment (t - epsilon).
+                long own = ((long)q * a.Neurons) + pre;
+                y *= r.AMinus + (r.A3Minus * (p.Pre2[own] * Decay(p.Tables, r.XAt, r.XLength, a.Step - p.PreStep[own])));
+                rows.Weight[j] = (float)XMath.Clamp(rows.Weight[j] - (y * (r.WMax - r.WMin)), r.WMin, r.WMax);
+            }
+            else if (r.Kind == RuleConstants.Reward)
+            {
+                Settle(rows.Weight, eligibility, touched, j, r, p, a.Step);
+                eligibility[j] -= (float)(r.AMinus * y);
+            }
+            else
+            {
+                double w = rows.Weight[j];
+                double change = r.Multiplicative != 0 ? r.AMinus * y * (w - r.WMin) : r.AMinus * y * (r.WMax - r.WMin);
+                rows.Weight[j] = (float)XMath.Clamp(w - change, r.WMin, r.WMax);
+            }
         }
     }
 
-    private static void Column(ArrayView<float> weight, ArrayView<byte> rule, ArrayView<int> start, ArrayView<int> column, ArrayView<int> columnPre, PlasticViews p, int post, int lane, int width, StepArgs a)
+    private static void Column(ArrayView<float> weight, ArrayView<byte> rule, ArrayView<int> start, ArrayView<int> column, ArrayView<int> columnPre, ArrayView<float> eligibility, ArrayView<int> touched, PlasticViews p, int post, int lane, int width, StepArgs a)
     {
         int end = start[post + 1];
         for (int c = start[post] + lane; c < end; c += width)
@@ -281,10 +317,120 @@ internal static class Kernels
             RuleConstants r = p.Rule[q];
             long at = ((long)q * a.Neurons) + columnPre[c];
             double x = p.Pre[at] * Decay(p.Tables, r.PlusAt, r.PlusLength, a.Step - p.PreStep[at]);
-            double w = weight[j];
-            double change = r.Multiplicative != 0 ? r.APlus * x * (r.WMax - w) : r.APlus * x * (r.WMax - r.WMin);
-            weight[j] = (float)XMath.Clamp(w + change, r.WMin, r.WMax);
+            if (r.Kind == RuleConstants.Triplet)
+            {
+                long own = ((long)q * a.Neurons) + post;
+                double post2 = p.Post2[own] * Decay(p.Tables, r.YAt, r.YLength, a.Step - p.PostStep[own]);
+                double triplet = x * (r.APlus + (r.A3Plus * post2)) * (r.WMax - r.WMin);
+                weight[j] = (float)XMath.Clamp(weight[j] + triplet, r.WMin, r.WMax);
+            }
+            else if (r.Kind == RuleConstants.Reward)
+            {
+                Settle(weight, eligibility, touched, j, r, p, a.Step);
+                eligibility[j] += (float)(r.APlus * x);
+            }
+            else
+            {
+                double w = weight[j];
+                double change = r.Multiplicative != 0 ? r.APlus * x * (r.WMax - w) : r.APlus * x * (r.WMax - r.WMin);
+                weight[j] = (float)XMath.Clamp(w + change, r.WMin, r.WMax);
+            }
         }
+    }
+
+    /// <summary>
+    /// Brings every reward-modulated synapse up to the start of the step (one thread per
+    /// synapse, excitatory then inhibitory), before the host reads the weights.
+    /// </summary>
+    public static void SettleAll(Index1D index, ArrayView<float> excWeight, ArrayView<float> inhWeight, PlasticViews p, int excCount, int inhCount, int step)
+    {
+        int j = index;
+        if (j >= excCount + inhCount)
+        {
+            return;
+        }
+
+        bool inhibitory = j >= excCount;
+        int s = inhibitory ? j - excCount : j;
+        int q = (inhibitory ? p.InhRule[s] : p.ExcRule[s]) - 1;
+        if (q < 0 || p.Rule[q].Kind != RuleConstants.Reward)
+        {
+            return;
+        }
+
+        if (inhibitory)
+        {
+            Settle(inhWeight, p.InhEligibility, p.InhTouched, s, p.Rule[q], p, step);
+        }
+        else
+        {
+            Settle(excWeight, p.ExcEligibility, p.ExcTouched, s, p.Rule[q], p, step);
+        }
+    }
+
+    /// <summary>
+    /// The CPU's Settle: brings a three-factor synapse up to the start of <paramref name="step"/>,
+    /// the weight gaining the integral of c(u) d(u) since its last touch, exactly.
+    /// </summary>
+    private static void Settle(ArrayView<float> weight, ArrayView<float> c, ArrayView<int> touched, int j, RuleConstants r, PlasticViews p, int step)
+    {
+        int last = touched[j];
+        double eligibility = c[j];
+        if (eligibility != 0 && step > last)
+        {
+            if (step - last > 40 * r.TauC)
+            {
+                c[j] = 0;
+            }
+            else
+            {
+                double gained = 0;
+                double k = (1 / r.TauC) + (1 / p.TauDopamine);
+                int e = RewardBefore(p, last);
+                long from = last;
+                double ca = eligibility;
+                double da = p.RewardLevel[e] * XMath.Exp(-(last - p.RewardStep[e]) / p.TauDopamine);
+                while (true)
+                {
+                    long to = e + 1 < p.RewardCount && p.RewardStep[e + 1] < step ? p.RewardStep[e + 1] : step;
+                    gained += ca * ((da * (1 - XMath.Exp(-(to - from) * k)) / k) + (p.Baseline * r.TauC * (1 - XMath.Exp(-(to - from) / r.TauC))));
+                    if (to == step)
+                    {
+                        break;
+                    }
+
+                    e++;
+                    ca *= XMath.Exp(-(to - from) / r.TauC);
+                    da = p.RewardLevel[e];
+                    from = to;
+                }
+
+                weight[j] = (float)XMath.Clamp(weight[j] + (gained * p.Dt), r.WMin, r.WMax);
+                c[j] = (float)(eligibility * XMath.Exp(-(step - last) / r.TauC));
+            }
+        }
+
+        touched[j] = step;
+    }
+
+    /// <summary>Index of the last dopamine entry at or before <paramref name="step"/>.</summary>
+    private static int RewardBefore(PlasticViews p, long step)
+    {
+        int lo = 0, hi = p.RewardCount - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (p.RewardStep[mid] <= step)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return lo;
     }
 
     private static double Decay(ArrayView<double> tables, int at, int length, int age) => age < length ? tables[at + age] : 0;

@@ -21,67 +21,13 @@ public sealed partial class CpuMass
     private int[][] _columnPre = [];
     private float[][] _eligibility = [];
     private int[][] _touched = [];
-    private readonly List<(long Step, double Level)> _rewards = [(0, 0)];
-    private double _tauDopamineSteps = 2000;
+    private RewardHistory _rewards = new(2000, 0);
 
     /// <summary>The network's dopamine now, tonic and phasic.</summary>
-    public double Dopamine => _net.Spec.DopamineBaseline + DopamineAt(_step);
+    public double Dopamine => _net.Spec.DopamineBaseline + _rewards.At(_step);
 
     /// <summary>Adds <paramref name="amount"/> to the dopamine (a reward), between steps.</summary>
-    public void Reward(double amount)
-    {
-        double level = DopamineAt(_step) + amount;
-        if (_rewards[^1].Step == _step)
-        {
-            _rewards[^1] = (_step, level);
-        }
-        else
-        {
-            _rewards.Add((_step, level));
-        }
-
-        // Keep the rewards a synapse can still need (and the one before them).
-        double tauC = 0;
-        foreach (RuleState r in _rules)
-        {
-            tauC = r.Reward ? Math.Max(tauC, r.TauC) : tauC;
-        }
-
-        long horizon = _step - (long)(40 * tauC);
-        int drop = 0;
-        while (drop + 1 < _rewards.Count && _rewards[drop + 1].Step <= horizon)
-        {
-            drop++;
-        }
-
-        _rewards.RemoveRange(0, drop);
-    }
-
-    private double DopamineAt(long step)
-    {
-        (long at, double level) = _rewards[RewardBefore(step)];
-        return level * Math.Exp(-(step - at) / _tauDopamineSteps);
-    }
-
-    /// <summary>Index of the last reward at or before <paramref name="step"/>.</summary>
-    private int RewardBefore(long step)
-    {
-        int lo = 0, hi = _rewards.Count - 1;
-        while (lo < hi)
-        {
-            int mid = (lo + hi + 1) / 2;
-            if (_rewards[mid].Step <= step)
-            {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return lo;
-    }
+    public void Reward(double amount) => _rewards.Add(_step, amount);
 
     /// <summary>
     /// The current weights of a receptor's synapses, in the order of <see cref="CompiledNetwork.Excitatory"/>
@@ -102,17 +48,20 @@ public sealed partial class CpuMass
         return _weights[r];
     }
 
+    /// <inheritdoc/>
+    public float[] CopyWeights(Receptor receptor) => Weights(receptor).ToArray();
+
     private byte RuleOf(int receptor, int synapse) => (receptor == 0 ? _net.Excitatory : _net.Inhibitory).Rule[synapse];
 
     private void SetUpPlasticity()
     {
+        _rewards = RewardHistory.For(_net);
         if (_net.Rules.Count == 0)
         {
             return;
         }
 
         double dt = _net.Spec.DtMs;
-        _tauDopamineSteps = _net.Spec.DopamineTauMs / dt;
         _rules = [.. _net.Rules.Select(r => new RuleState(r, dt, _n))];
         _columnStart = new int[2][];
         _columnSynapse = new int[2][];
@@ -237,15 +186,16 @@ public sealed partial class CpuMass
             else
             {
                 double gained = 0;
-                double k = (1 / rule.TauC) + (1 / _tauDopamineSteps);
+                double k = (1 / rule.TauC) + (1 / _rewards.TauSteps);
+                IReadOnlyList<(long Step, double Level)> rewards = _rewards.Entries;
                 double baseline = _net.Spec.DopamineBaseline;
-                int e = RewardBefore(last);
+                int e = _rewards.Before(last);
                 long a = last;
                 double ca = eligibility;
-                double da = DopamineAt(last);
+                double da = _rewards.At(last);
                 while (true)
                 {
-                    long b = e + 1 < _rewards.Count && _rewards[e + 1].Step < step ? _rewards[e + 1].Step : step;
+                    long b = e + 1 < rewards.Count && rewards[e + 1].Step < step ? rewards[e + 1].Step : step;
                     gained += ca * ((da * (1 - Math.Exp(-(b - a) * k)) / k) + (baseline * rule.TauC * (1 - Math.Exp(-(b - a) / rule.TauC))));
                     if (b == step)
                     {
@@ -254,7 +204,7 @@ public sealed partial class CpuMass
 
                     e++;
                     ca *= Math.Exp(-(b - a) / rule.TauC);
-                    da = _rewards[e].Level;
+                    da = rewards[e].Level;
                     a = b;
                 }
 

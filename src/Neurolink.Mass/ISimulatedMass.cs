@@ -35,4 +35,20 @@ public interface ISimulatedMass : IDisposable
 
     /// <summary>Copies the membrane potentials, mV, into <paramref name="destination"/> (between steps).</summary>
     void CopyV(Span<float> destination);
+
+    /// <summary>The network's dopamine now, tonic and phasic.</summary>
+    double Dopamine { get; }
+
+    /// <summary>Adds <paramref name="amount"/> to the dopamine (a reward), between steps: the third factor of reward-modulated STDP.</summary>
+    void Reward(double amount);
+
+    /// <summary>The current weights of a receptor's synapses, in the order of the network's rows, every eligibility brought up to date first.</summary>
+    float[] CopyWeights(Receptor receptor);
+
+    /// <summary>Writes the whole state between steps, plastic weights included, in the format every backend restores.</summary>
+    void SaveCheckpoint(Stream stream);
+
+    /// <summary>Replaces the state with a checkpoint of the same network taken on any backend.</summary>
+    /// <exception cref="InvalidDataException">Not a checkpoint, one of another network, or truncated; nothing was changed.</exception>
+    void LoadCheckpoint(Stream stream);
 }
