@@ -11,6 +11,12 @@ namespace Neurolink.Emulator;
 /// <param name="Detail">Kind-specific: bytes affected, stall milliseconds, and so on.</param>
 public readonly record struct InjectedFault(string Kind, ulong Clock, byte FrameType, ushort Stream, uint Sequence, long Detail);
 
+/// <summary>A control command the firmware carried out (START, STOP, STIM_ARM, STIM_TRIGGER, STIM_DISARM), in the order it did.</summary>
+/// <param name="Command">The frame type, as SPEC names it: "START", "STOP", "STIM_ARM", "STIM_TRIGGER", "STIM_DISARM".</param>
+/// <param name="Clock">The device sample clock then.</param>
+/// <param name="Program">The stimulation program it named (0xFFFF: all), or 0.</param>
+public readonly record struct ControlEvent(string Command, ulong Clock, ushort Program);
+
 /// <summary>A stimulation pulse the device delivered, and the neurons it recruited.</summary>
 public readonly record struct DeliveredPulse(ulong Sample, int Channel, double AmplitudeUa, int[] Recruited);
 
@@ -26,6 +32,7 @@ public sealed class GroundTruth
     private readonly List<(ulong Sample, double X, double Y)> _signal = [];
     private readonly List<InjectedFault> _faults = [];
     private readonly List<DeliveredPulse> _pulses = [];
+    private readonly List<ControlEvent> _control = [];
     private long _framesSent;
     private long _fifoDroppedFrames;
     private long _fifoDroppedSamples;
@@ -47,6 +54,9 @@ public sealed class GroundTruth
 
     /// <summary>A copy of the stimulation pulses delivered so far.</summary>
     public DeliveredPulse[] Pulses() { lock (_gate) { return [.. _pulses]; } }
+
+    /// <summary>Every control command carried out (acknowledged), in order: what the host made the device do.</summary>
+    public ControlEvent[] Control() { lock (_gate) { return [.. _control]; } }
 
     /// <summary>Frames put on the link (after the FIFO, before link faults).</summary>
     public long FramesSent { get { lock (_gate) { return _framesSent; } } }
@@ -82,6 +92,8 @@ public sealed class GroundTruth
     internal void AddFault(InjectedFault fault) { lock (_gate) { _faults.Add(fault); } }
 
     internal void AddPulse(DeliveredPulse pulse) { lock (_gate) { _pulses.Add(pulse); } }
+
+    internal void AddControl(ControlEvent e) { lock (_gate) { _control.Add(e); } }
 
     internal void FrameSent() { lock (_gate) { _framesSent++; } }
 

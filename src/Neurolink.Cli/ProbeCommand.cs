@@ -5,6 +5,7 @@ using System.Text.Json;
 using Neurolink.Device;
 using Neurolink.Device.Acquisition;
 using Neurolink.Emulator;
+using Neurolink.Host;
 using Neurolink.Protocol;
 using Neurolink.Protocol.Payloads;
 using Neurolink.Transport;

@@ -10,6 +10,7 @@ public static class Program
     {
         var root = new RootCommand("neurolink: electrode headstages in closed loop with a simulated neural mass")
         {
+            RunCommand.Build(),
             DevicesCommand.Build(),
             ProbeCommand.Build(),
             BenchCommand.Build(),

@@ -30,7 +30,12 @@ public sealed class HeadstageDriver : IDisposable
     private readonly object _gate = new(); // guards the receiver: the reader thread and Connect/Counters
     private readonly uint[] _sequence = new uint[65536];
     private readonly SemaphoreSlim _oneRequest = new(1, 1);
+    private readonly object _writeGate = new(); // one writer at a time: requests and the loop's triggers
+    private readonly byte[] _triggerBuffer = new byte[WireFormat.FrameLength(StimTrigger.FixedSize + (2 * 256))];
     private byte[] _encodeBuffer = new byte[4096];
+    private long _triggersSent, _triggersAcknowledged, _triggersRefused;
+    private StimRefusalDetail? _lastTriggerRefusal;
+    private readonly object _refusalGate = new(); // never the write gate: the reader must not wait on a blocked writer
     private Pending? _pending;
     private StimLimits _limits;
     private bool _closed;
@@ -235,6 +240,50 @@ public sealed class HeadstageDriver : IDisposable
     public ulong Trigger(ReadOnlySpan<ushort> programIds, ulong? atClock = null) =>
         StimAnswer(atClock is { } at ? StimTrigger.At(at, programIds) : StimTrigger.Now(programIds), "trigger", retry: false);
 
+    /// <summary>
+    /// Fires armed programs now without waiting for the answer: the closed loop's trigger. The
+    /// frame is encoded without allocation and handed to the transport before this returns; the
+    /// device's STIM_ACK or STIM_NACK arrives later and is counted
+    /// (<see cref="TriggersAcknowledged"/>, <see cref="TriggersRefused"/>). Never resent.
+    /// </summary>
+    /// <exception cref="TransportClosedException">The link is closed.</exception>
+    /// <exception cref="ArgumentException">More than 256 programs at once.</exception>
+    public void SendTrigger(ReadOnlySpan<ushort> programIds)
+    {
+        if (programIds.Length is 0 or > 256)
+        {
+            throw new ArgumentException($"a trigger names 1 to 256 programs, not {programIds.Length}", nameof(programIds));
+        }
+
+        if (LinkClosed)
+        {
+            throw new TransportClosedException($"device {_transport.Uri} is gone: {CloseReason}");
+        }
+
+        var trigger = StimTrigger.Now(programIds);
+        int length = WireFormat.FrameLength(trigger.PayloadLength);
+        lock (_writeGate)
+        {
+            ushort address = StreamAddress.Of(StreamKind.Stim);
+            FrameEncoder.Encode(_triggerBuffer, trigger, FrameFlags.None, address, 0, _sequence[address]++);
+            _transport.Write(_triggerBuffer.AsSpan(0, length), _stop.Token);
+        }
+
+        Interlocked.Increment(ref _triggersSent);
+    }
+
+    /// <summary>Triggers sent with <see cref="SendTrigger"/>.</summary>
+    public long TriggersSent => Interlocked.Read(ref _triggersSent);
+
+    /// <summary>Of those, how many the device acknowledged (STIM_ACK).</summary>
+    public long TriggersAcknowledged => Interlocked.Read(ref _triggersAcknowledged);
+
+    /// <summary>Of those, how many the device refused (STIM_NACK); <see cref="LastTriggerRefusal"/> says why.</summary>
+    public long TriggersRefused => Interlocked.Read(ref _triggersRefused);
+
+    /// <summary>The device's reason for the last refused trigger, or null.</summary>
+    public StimRefusalDetail? LastTriggerRefusal { get { lock (_refusalGate) { return _lastTriggerRefusal; } } }
+
     /// <summary>Disarms every program. Safe to repeat.</summary>
     public void DisarmAll() => StimAnswer(new StimDisarm(StimDisarm.All), "disarm", retry: true);
 
@@ -325,27 +374,34 @@ public sealed class HeadstageDriver : IDisposable
                 }
 
                 ushort address = StreamAddress.Of(stream);
-                uint sequence = _sequence[address]++;
-                var pending = new Pending(expected, sequence);
-                Volatile.Write(ref _pending, pending);
                 int length = WireFormat.FrameLength(payload.PayloadLength);
                 if (_encodeBuffer.Length < length)
                 {
                     _encodeBuffer = new byte[length];
                 }
 
-                FrameEncoder.Encode(_encodeBuffer, payload, FrameFlags.None, address, 0, sequence);
                 bool answered;
+                Pending? pending = null;
                 try
                 {
-                    _transport.Write(_encodeBuffer.AsSpan(0, length), _stop.Token);
+                    // Sequence, encoding and write in one hold of the write gate, so the stream's
+                    // sequence numbers reach the wire in order whatever the loop's triggers do.
+                    lock (_writeGate)
+                    {
+                        uint sequence = _sequence[address]++;
+                        pending = new Pending(expected, sequence);
+                        Volatile.Write(ref _pending, pending);
+                        FrameEncoder.Encode(_encodeBuffer, payload, FrameFlags.None, address, 0, sequence);
+                        _transport.Write(_encodeBuffer.AsSpan(0, length), _stop.Token);
+                    }
+
                     answered = pending.Done.Wait(_options.RequestTimeout, _linkDown.Token);
                 }
                 catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                 {
                     // The link closed; the answer may still have come just before it did (a
                     // cancelled wait throws even when the event is set).
-                    answered = pending.Done.IsSet;
+                    answered = pending?.Done.IsSet ?? false;
                     if (!answered)
                     {
                         throw new TransportClosedException($"device {_transport.Uri} is gone while waiting for the answer to the {what}: {CloseReason}");
@@ -358,7 +414,7 @@ public sealed class HeadstageDriver : IDisposable
 
                 if (answered)
                 {
-                    return pending.TakeAnswer();
+                    return pending!.TakeAnswer();
                 }
             }
 
@@ -439,6 +495,27 @@ public sealed class HeadstageDriver : IDisposable
         {
             pending.Store(frame);
             pending.Done.Set();
+            return;
+        }
+
+        if (frame.Type == FrameType.StimAck)
+        {
+            // The answer to a trigger sent without waiting.
+            Interlocked.Increment(ref _triggersAcknowledged);
+            return;
+        }
+
+        if (frame.Type == FrameType.StimNack)
+        {
+            if (StimNack.TryRead(frame.Payload, out StimNack nack, out _))
+            {
+                lock (_refusalGate)
+                {
+                    _lastTriggerRefusal = new StimRefusalDetail(nack.Reason, nack.Limit, nack.Actual, nack.Channel);
+                }
+            }
+
+            Interlocked.Increment(ref _triggersRefused);
             return;
         }
 

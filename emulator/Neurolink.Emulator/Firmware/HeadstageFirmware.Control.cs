@@ -119,6 +119,7 @@ public sealed partial class HeadstageFirmware
         }
 
         _acquisition = new Acquisition(this, start.Streams, Clock);
+        _truth.AddControl(new ControlEvent("START", Clock, 0));
         SendControl(new Ack(FrameType.Start, h.Sequence, 0, mask, Clock));
     }
 
@@ -133,6 +134,7 @@ public sealed partial class HeadstageFirmware
         _acquisition?.Flush(Clock);
         _acquisition = null;
         FlushGaps();
+        _truth.AddControl(new ControlEvent("STOP", Clock, 0));
         SendControl(new Ack(FrameType.Stop, h.Sequence, 0, 0, Clock));
     }
 
@@ -151,6 +153,7 @@ public sealed partial class HeadstageFirmware
             return;
         }
 
+        _truth.AddControl(new ControlEvent("STIM_ARM", Clock, arm.Program.ProgramId));
         Output.Enqueue(new StimAck(FrameType.StimArm, arm.Program.ProgramId, h.Sequence, Clock), s_stim, Clock);
     }
 
@@ -170,6 +173,7 @@ public sealed partial class HeadstageFirmware
             return;
         }
 
+        _truth.AddControl(new ControlEvent("STIM_TRIGGER", Clock, trigger.ProgramIds[0]));
         Output.Enqueue(new StimAck(FrameType.StimTrigger, trigger.ProgramIds[0], h.Sequence, at ?? Clock), s_stim, Clock);
         FireDuePulses();
     }
@@ -189,6 +193,7 @@ public sealed partial class HeadstageFirmware
             return;
         }
 
+        _truth.AddControl(new ControlEvent("STIM_DISARM", Clock, disarm.ProgramId));
         Output.Enqueue(new StimAck(FrameType.StimDisarm, disarm.ProgramId, h.Sequence, Clock), s_stim, Clock);
     }
 

@@ -51,6 +51,7 @@ public sealed class AcquisitionSession : IDisposable
     private ulong _lastEnd;
     private bool _linkDownPending;
     private int _state;
+    private int _disposed;
     private string? _lastError;
 
     /// <summary>
@@ -197,6 +198,11 @@ public sealed class AcquisitionSession : IDisposable
     /// <summary>Disarms stimulation, stops acquisition, closes the link and frees the ring. Stop the consumers first.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stop.Cancel();
         _supervisor?.Join();
         lock (_driverGate)

@@ -2,7 +2,7 @@ using Neurolink.Emulator;
 using Neurolink.Transport;
 using Neurolink.Transport.Usb;
 
-namespace Neurolink.Cli;
+namespace Neurolink.Host;
 
 /// <summary>Turns a device URI into an open transport; for emu:// it also starts the emulator in process.</summary>
 public sealed class DeviceOpener : IDisposable

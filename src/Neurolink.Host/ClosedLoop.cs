@@ -1,0 +1,414 @@
+using System.Diagnostics;
+using Neurolink.Device;
+using Neurolink.Device.Acquisition;
+using Neurolink.Mass;
+using Neurolink.Protocol;
+using Neurolink.Protocol.Payloads;
+using Neurolink.Transport;
+
+namespace Neurolink.Host;
+
+/// <summary>The closed loop's counters (cumulative).</summary>
+/// <param name="Frames">SPIKE_COUNTS frames run through the mass.</param>
+/// <param name="LostFrames">Frames the loop knows it never got: sequence gaps, ring overruns (from the ring's loss records).</param>
+/// <param name="LinkDowns">Link-down records seen.</param>
+/// <param name="DeadlineMisses">Frames not finished before the next one arrived.</param>
+/// <param name="Steps">Mass steps run.</param>
+/// <param name="OutputSpikes">Spikes of the output population.</param>
+/// <param name="StimSent">Program triggers handed to the transport.</param>
+/// <param name="StimSuppressed">Output spikes that did not trigger because their program was within its refractory period.</param>
+/// <param name="StimRefused">Triggers refused: by the host (link down, program not armed) or by the device (STIM_NACK).</param>
+/// <param name="StimAcknowledged">Triggers the device acknowledged (STIM_ACK).</param>
+public readonly record struct LoopCounters(
+    long Frames, long LostFrames, long LinkDowns, long DeadlineMisses, long Steps, long OutputSpikes,
+    long StimSent, long StimSuppressed, long StimRefused, long StimAcknowledged);
+
+/// <summary>
+/// The closed loop, on a dedicated thread: for every SPIKE_COUNTS frame in the acquisition ring,
+/// the channels' counts go into the mass's input neurons, the mass advances by the frame's
+/// duration, the output population's spikes become triggers of pre-armed pulse-train programs
+/// (one STIM_TRIGGER frame per frame at most, each program at most once per refractory period),
+/// and the trigger is handed to the transport without waiting for its answer. Latency is
+/// measured for every frame from the moment its last byte was read to the moment its trigger
+/// was handed to the transport (or its processing ended, when it triggered nothing); a frame not
+/// finished before the next one arrived is a deadline miss. Nothing is allocated per frame.
+/// </summary>
+public sealed class ClosedLoop : IDisposable
+{
+    private readonly FrameRing _ring;
+    private readonly ISimulatedMass _mass;
+    private readonly ClosedLoopOptions _options;
+    private readonly StimulationOptions _stim;
+    private readonly Func<HeadstageDriver?> _driver;
+    private readonly LatencyHistogram _latency = new();
+    private readonly LatencyHistogram _compute = new();
+    private readonly int _outStart, _outCount;
+    private readonly int[] _spikes;
+    private readonly long[] _populationSpikes;
+    private readonly int[] _populationOf;
+    private readonly byte[] _counts;
+    private readonly ushort[] _triggers;
+    private readonly long[] _lastTrigger;   // step of each program's last trigger
+    private readonly bool[] _armed;
+    private readonly object _armGate = new();
+    private Thread? _thread;
+    private RingConsumer? _consumer;
+    private volatile bool _stop;
+    private volatile bool _stimulationStopped;
+    private long _frames, _lost, _linkDowns, _misses, _steps, _outputSpikes, _sent, _suppressed, _refusedHost;
+    private long _refusedByDevice, _acknowledged; // from drivers that were replaced (reconnects)
+    private HeadstageDriver? _counted;
+    private long _lastFinished;
+    private double _sampleRateHz;
+    private Exception? _fault;
+
+    /// <summary>Creates the loop over an acquisition ring and a mass; <paramref name="driver"/> gives the current driver (it changes on reconnect).</summary>
+    /// <exception cref="ArgumentException">The network has no output population.</exception>
+    public ClosedLoop(FrameRing ring, ISimulatedMass mass, Func<HeadstageDriver?> driver, ClosedLoopOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        ArgumentNullException.ThrowIfNull(mass);
+        ArgumentNullException.ThrowIfNull(driver);
+        _ring = ring;
+        _mass = mass;
+        _driver = driver;
+        _options = options ?? new ClosedLoopOptions();
+        _stim = _options.Stimulation;
+        CompiledNetwork net = mass.Network;
+        string output = net.Spec.Output ?? throw new ArgumentException("the network names no output population (\"output\" in its JSON): the loop has nothing to turn into stimulation", nameof(mass));
+        PopulationRange range = net.Populations.First(p => p.Name == output);
+        (_outStart, _outCount) = (range.Start, range.Count);
+        _spikes = new int[net.NeuronCount];
+        _populationSpikes = new long[net.Populations.Count];
+        _populationOf = new int[net.NeuronCount];
+        for (int p = 0; p < net.Populations.Count; p++)
+        {
+            Array.Fill(_populationOf, p, net.Populations[p].Start, net.Populations[p].Count);
+        }
+
+        _counts = new byte[Math.Max(1, net.Inputs.RowStart.Length - 1)];
+        _triggers = new ushort[_stim.Programs];
+        _lastTrigger = new long[_stim.Programs];
+        Array.Fill(_lastTrigger, long.MinValue / 2);
+        _armed = new bool[_stim.Programs];
+    }
+
+    /// <summary>Latency quantiles so far: last byte received to trigger handed to the transport.</summary>
+    public LatencySummary Latency => _latency.Snapshot();
+
+    /// <summary>The part of it the loop itself spent: from taking the frame from the ring to handing the trigger over (the rest is the frame waiting: reader, ring, wake-up, earlier frames).</summary>
+    public LatencySummary ComputeLatency => _compute.Snapshot();
+
+    /// <summary>What stopped the loop, or null.</summary>
+    public Exception? Fault => Volatile.Read(ref _fault);
+
+    /// <summary>Raised on the loop thread when the loop fails, after stimulation was stopped.</summary>
+    public event Action<Exception>? Faulted;
+
+    /// <summary>The mass.</summary>
+    public ISimulatedMass Mass => _mass;
+
+    /// <summary>The sample rate of the device the frames come from, Hz (0 before the first connection).</summary>
+    public double SampleRateHz => Volatile.Read(ref _sampleRateHz);
+
+    /// <summary>Counters so far.</summary>
+    public LoopCounters Counters
+    {
+        get
+        {
+            HeadstageDriver? d = Volatile.Read(ref _counted); // its counters stay readable after it closed
+            long nack = Interlocked.Read(ref _refusedByDevice), ack = Interlocked.Read(ref _acknowledged);
+            if (d is not null)
+            {
+                nack += d.TriggersRefused;
+                ack += d.TriggersAcknowledged;
+            }
+
+            return new LoopCounters(
+                Interlocked.Read(ref _frames), Interlocked.Read(ref _lost), Interlocked.Read(ref _linkDowns), Interlocked.Read(ref _misses),
+                Interlocked.Read(ref _steps), Interlocked.Read(ref _outputSpikes), Interlocked.Read(ref _sent), Interlocked.Read(ref _suppressed),
+                Interlocked.Read(ref _refusedHost) + nack, ack);
+        }
+    }
+
+    /// <summary>Why the device refused the last refused trigger, in words, or null.</summary>
+    public string? LastDeviceRefusal => Volatile.Read(ref _counted)?.LastTriggerRefusal is { } r ? StimSafety.Describe(r) : null;
+
+    /// <summary>Spikes per population so far, in the network's population order.</summary>
+    public long[] PopulationSpikes()
+    {
+        var copy = new long[_populationSpikes.Length];
+        for (int p = 0; p < copy.Length; p++)
+        {
+            copy[p] = Interlocked.Read(ref _populationSpikes[p]);
+        }
+
+        return copy;
+    }
+
+    /// <summary>
+    /// For each new connection (the session's configure step): reads the sample rate and arms
+    /// every program on its channel, each checked against the device's limits first. A program
+    /// the host or the device refuses stays unarmed (its triggers are counted as refused) and the
+    /// reason is returned, one line per program.
+    /// </summary>
+    public IReadOnlyList<string> Configure(HeadstageDriver driver)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        Volatile.Write(ref _sampleRateHz, driver.ReadRegister((uint)Register.SampleRateHz));
+        var problems = new List<string>();
+        lock (_armGate)
+        {
+            HeadstageDriver? previous = Volatile.Read(ref _counted);
+            if (previous is not null && previous != driver)
+            {
+                Interlocked.Add(ref _refusedByDevice, previous.TriggersRefused);
+                Interlocked.Add(ref _acknowledged, previous.TriggersAcknowledged);
+            }
+
+            Volatile.Write(ref _counted, driver);
+            if (_stim.Enabled)
+            {
+                // A device starts (and restarts after every HELLO) with stimulation off.
+                driver.WriteRegister((uint)Register.StimEnable, 1);
+            }
+
+            for (int p = 0; p < _stim.Programs; p++)
+            {
+                _armed[p] = false;
+                if (!_stim.Enabled)
+                {
+                    continue;
+                }
+
+                ushort channel = _stim.Channel(p);
+                try
+                {
+                    driver.Arm(_stim.Program((ushort)p), [channel]);
+                    _armed[p] = true;
+                }
+                catch (StimulationRefusedException e)
+                {
+                    problems.Add(e.Message);
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Starts the loop thread; it reads every frame written to the ring from now on.</summary>
+    public void Start()
+    {
+        if (_thread is not null)
+        {
+            throw new InvalidOperationException("the loop was already started");
+        }
+
+        _consumer = _ring.AddConsumer("closed-loop");
+        _thread = new Thread(Run) { IsBackground = true, Name = "neurolink-loop", Priority = ThreadPriority.AboveNormal };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// No more triggers from now on (the frames still run through the mass). The first step of
+    /// every shutdown: the device is disarmed after this, then acquisition stops.
+    /// </summary>
+    public void StopStimulation() => _stimulationStopped = true;
+
+    /// <summary>Ends the loop after it has run every frame already in the ring (up to <paramref name="drain"/>).</summary>
+    public void Stop(TimeSpan drain)
+    {
+        _stimulationStopped = true;
+        long until = Stopwatch.GetTimestamp() + (long)(drain.TotalSeconds * Stopwatch.Frequency);
+        while (_thread is not null && _thread.IsAlive && _consumer is not null && _consumer.LagBytes > 0 && Stopwatch.GetTimestamp() < until)
+        {
+            Thread.Sleep(1);
+        }
+
+        _stop = true;
+        _thread?.Join();
+    }
+
+    /// <summary>Stops the loop and leaves the ring.</summary>
+    public void Dispose()
+    {
+        Stop(TimeSpan.Zero);
+        _consumer?.Dispose();
+    }
+
+    private void Run()
+    {
+        RingConsumer consumer = _consumer!;
+        try
+        {
+            while (!_stop)
+            {
+                if (!consumer.WaitForData(TimeSpan.FromMilliseconds(50)))
+                {
+                    continue;
+                }
+
+                while (!_stop && consumer.TryRead(out RingItem item))
+                {
+                    if (item.Kind == RingItemKind.Loss)
+                    {
+                        LossRecord loss = item.Loss;
+                        if (loss.Kind == LossKind.LinkDown)
+                        {
+                            Interlocked.Increment(ref _linkDowns);
+                        }
+                        else
+                        {
+                            Interlocked.Add(ref _lost, loss.Frames);
+                        }
+                    }
+                    else if (item.Kind == RingItemKind.Frame)
+                    {
+                        Frame frame = item.Frame;
+                        if (frame.Type == FrameType.SpikeCounts)
+                        {
+                            OnCounts(frame, item.ReceivedTimestamp);
+                        }
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A fault in the loop stops stimulation before anything else.
+            _stimulationStopped = true;
+            try
+            {
+                _driver()?.DisarmAll();
+            }
+            catch (Exception disarm) when (disarm is DeviceException or TransportClosedException or ObjectDisposedException)
+            {
+                e = new AggregateException(e, disarm);
+            }
+
+            Volatile.Write(ref _fault, e);
+            Faulted?.Invoke(e);
+        }
+        finally
+        {
+            consumer.Release();
+        }
+    }
+
+    private void OnCounts(in Frame frame, long received)
+    {
+        long taken = Stopwatch.GetTimestamp();
+        if (!SpikeCounts.TryRead(frame.Payload, out SpikeCounts counts, out string? error))
+        {
+            // The deframer checked the CRC: a malformed payload is the device's fault. Counted, not run.
+            Interlocked.Increment(ref _lost);
+            _ = error;
+            return;
+        }
+
+        if (received < _lastFinished)
+        {
+            Interlocked.Increment(ref _misses); // the previous frame was still running when this one arrived
+        }
+
+        double rate = _sampleRateHz > 0 ? _sampleRateHz : 30_000;
+        int steps = (int)Math.Clamp(Math.Round(counts.BinSamples / rate * 1000 / _mass.Network.Spec.DtMs), 1, _options.MaxStepsPerFrame);
+        Array.Clear(_counts);
+        ReadOnlySpan<byte> c = counts.Counts;
+        int first = counts.FirstChannel;
+        if (first < _counts.Length)
+        {
+            c[..Math.Min(c.Length, _counts.Length - first)].CopyTo(_counts.AsSpan(first));
+        }
+
+        _mass.InjectChannelCounts(_counts);
+        int triggers = 0;
+        long outputSpikes = 0;
+        for (int s = 0; s < steps; s++)
+        {
+            _mass.Step();
+            int n = _mass.CopySpikes(_spikes);
+            long step = _mass.StepCount;
+            for (int k = 0; k < n; k++)
+            {
+                int i = _spikes[k];
+                Interlocked.Increment(ref _populationSpikes[_populationOf[i]]);
+                if (i < _outStart || i >= _outStart + _outCount)
+                {
+                    continue;
+                }
+
+                outputSpikes++;
+                int program = (i - _outStart) % _stim.Programs;
+                if (step - _lastTrigger[program] < _stim.RefractoryMs / _mass.Network.Spec.DtMs)
+                {
+                    Interlocked.Increment(ref _suppressed);
+                    continue;
+                }
+
+                _lastTrigger[program] = step;
+                _triggers[triggers++] = (ushort)program;
+            }
+        }
+
+        Interlocked.Add(ref _steps, steps);
+        Interlocked.Add(ref _outputSpikes, outputSpikes);
+        if (triggers > 0 && !_stimulationStopped)
+        {
+            Send(triggers);
+        }
+
+        long finished = Stopwatch.GetTimestamp();
+        _lastFinished = finished;
+        double latency = (finished - received) * 1e6 / Stopwatch.Frequency;
+        _latency.Record(latency);
+        _compute.Record((finished - taken) * 1e6 / Stopwatch.Frequency);
+        _options.OnLatency?.Invoke(latency);
+        Interlocked.Increment(ref _frames);
+    }
+
+    private void Send(int triggers)
+    {
+        if (!_stim.Enabled)
+        {
+            return; // open loop: the output spikes are counted, nothing is sent or refused
+        }
+
+        int armed = 0;
+        lock (_armGate)
+        {
+            for (int t = 0; t < triggers; t++)
+            {
+                if (_armed[_triggers[t]])
+                {
+                    _triggers[armed++] = _triggers[t];
+                }
+            }
+        }
+
+        Interlocked.Add(ref _refusedHost, triggers - armed);
+        HeadstageDriver? driver = _driver();
+        if (armed == 0)
+        {
+            return;
+        }
+
+        if (driver is null || driver.LinkClosed)
+        {
+            Interlocked.Add(ref _refusedHost, armed);
+            return;
+        }
+
+        try
+        {
+            driver.SendTrigger(_triggers.AsSpan(0, armed));
+            Interlocked.Add(ref _sent, armed);
+        }
+        catch (TransportClosedException)
+        {
+            // The link went down under the trigger: it was not sent; the session reconnects.
+            Interlocked.Add(ref _refusedHost, armed);
+        }
+    }
+}

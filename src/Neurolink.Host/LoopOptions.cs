@@ -1,0 +1,110 @@
+using Neurolink.Protocol.Payloads;
+
+namespace Neurolink.Host;
+
+/// <summary>
+/// How output spikes become stimulation: output neuron k triggers program k mod
+/// <see cref="Programs"/>; program p is a biphasic pulse train armed ahead on channel
+/// <see cref="FirstChannel"/> + p x <see cref="ChannelStride"/>, and is not triggered again
+/// within <see cref="RefractoryMs"/> of its last trigger.
+/// </summary>
+public sealed record class StimulationOptions
+{
+    /// <summary>Whether the loop stimulates at all (false: it runs open loop, counting what it would have sent).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Programs armed (one per stimulating channel), 1 to 256.</summary>
+    public int Programs { get; init; } = 16;
+
+    /// <summary>Channel of program 0.</summary>
+    public int FirstChannel { get; init; }
+
+    /// <summary>Channels between consecutive programs' channels.</summary>
+    public int ChannelStride { get; init; } = 64;
+
+    /// <summary>Amplitude of each phase, microamps (cathodic first).</summary>
+    public double AmplitudeUa { get; init; } = 10;
+
+    /// <summary>Width of each phase, microseconds.</summary>
+    public int PhaseWidthUs { get; init; } = 100;
+
+    /// <summary>Gap between the phases, microseconds.</summary>
+    public int InterphaseGapUs { get; init; } = 50;
+
+    /// <summary>Pulses per trigger.</summary>
+    public int PulseCount { get; init; } = 1;
+
+    /// <summary>Pulse rate within a train, Hz.</summary>
+    public int PulseRateHz { get; init; } = 100;
+
+    /// <summary>Shortest time between two triggers of one program, ms.</summary>
+    public double RefractoryMs { get; init; } = 50;
+
+    /// <summary>The pulse-train program of slot <paramref name="id"/>.</summary>
+    public StimProgram Program(ushort id)
+    {
+        int na = (int)Math.Round(AmplitudeUa * 1000);
+        return new StimProgram(id, -na, na, (uint)PhaseWidthUs, (uint)InterphaseGapUs, (uint)PhaseWidthUs, (uint)PulseCount, (uint)PulseRateHz);
+    }
+
+    /// <summary>The channel program <paramref name="id"/> stimulates.</summary>
+    public ushort Channel(int id) => (ushort)(FirstChannel + (id * ChannelStride));
+
+    /// <summary>Every problem with these settings, each naming its field (empty when valid).</summary>
+    public IEnumerable<string> Problems(string prefix)
+    {
+        if (Programs is < 1 or > 256)
+        {
+            yield return $"{prefix}Programs is {Programs}: it must be 1 to 256";
+        }
+
+        if (FirstChannel < 0 || ChannelStride < 0 || (long)FirstChannel + ((long)Math.Max(0, Programs - 1) * ChannelStride) > ushort.MaxValue)
+        {
+            yield return $"{prefix}FirstChannel {FirstChannel} and ChannelStride {ChannelStride} put program {Programs - 1} on channel {(long)FirstChannel + ((long)(Programs - 1) * ChannelStride)}: channels are 0 to 65535 (and must exist on the device)";
+        }
+
+        if (!(AmplitudeUa > 0) || AmplitudeUa > 1000)
+        {
+            yield return $"{prefix}AmplitudeUa is {AmplitudeUa}: it must be above 0 and at most 1000 (the device's own limit is checked when arming)";
+        }
+
+        if (PhaseWidthUs is < 1 or > 10_000)
+        {
+            yield return $"{prefix}PhaseWidthUs is {PhaseWidthUs}: it must be 1 to 10000";
+        }
+
+        if (InterphaseGapUs is < 0 or > 10_000)
+        {
+            yield return $"{prefix}InterphaseGapUs is {InterphaseGapUs}: it must be 0 to 10000";
+        }
+
+        if (PulseCount is < 1 or > 1000)
+        {
+            yield return $"{prefix}PulseCount is {PulseCount}: it must be 1 to 1000";
+        }
+
+        if (PulseRateHz is < 1 or > 10_000)
+        {
+            yield return $"{prefix}PulseRateHz is {PulseRateHz}: it must be 1 to 10000";
+        }
+
+        double trainMs = PulseCount > 1 ? (PulseCount - 1) * 1000.0 / Math.Max(1, PulseRateHz) : 0;
+        if (!(RefractoryMs >= 1) || RefractoryMs < trainMs)
+        {
+            yield return $"{prefix}RefractoryMs is {RefractoryMs}: it must be at least 1 ms and at least the train's length ({trainMs:0.###} ms), so a program is never triggered while its train runs";
+        }
+    }
+}
+
+/// <summary>The closed loop's settings.</summary>
+public sealed record class ClosedLoopOptions
+{
+    /// <summary>Stimulation policy and programs.</summary>
+    public StimulationOptions Stimulation { get; init; } = new();
+
+    /// <summary>Steps the mass advances per millisecond of device time comes from the network's dt; this caps the steps one frame may ask for.</summary>
+    public int MaxStepsPerFrame { get; init; } = 10_000;
+
+    /// <summary>Receives each frame's latency in microseconds, on the loop thread (for a metrics histogram); null: none.</summary>
+    public Action<double>? OnLatency { get; init; }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Neurolink.Device;
+using Neurolink.Device.Acquisition;
+using Neurolink.Mass;
+using Neurolink.Mass.Gpu;
+using Neurolink.Transport;
+
+namespace Neurolink.Host;
+
+/// <summary>
+/// One closed-loop run: the device opened and acquiring (reconnecting when it drops), the mass
+/// built, the loop reading the acquisition ring, and the safe shutdown order. The hosted
+/// service and <c>neurolink bench loop</c> both run this.
+/// </summary>
+public sealed class LoopRunner : IDisposable
+{
+    private readonly NeurolinkOptions _options;
+    private readonly DeviceOpener _opener = new();
+    private readonly Stopwatch _clock = new();
+    private AcquisitionSession? _session;
+    private ISimulatedMass? _mass;
+    private ClosedLoop? _loop;
+    private volatile ClosedLoop? _armed; // the loop to arm on reconnects
+    private bool _stopped, _disposed;
+
+    /// <summary>Creates a run from validated settings.</summary>
+    /// <exception cref="ArgumentException">The settings have problems (all listed).</exception>
+    public LoopRunner(NeurolinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        IReadOnlyList<string> problems = options.Problems();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("invalid settings: " + string.Join("; ", problems), nameof(options));
+        }
+
+        _options = options;
+    }
+
+    /// <summary>The acquisition session (null before <see cref="Start"/>).</summary>
+    public AcquisitionSession? Session => _session;
+
+    /// <summary>The loop (null before <see cref="Start"/>).</summary>
+    public ClosedLoop? Loop => _loop;
+
+    /// <summary>The emulator started for an emu:// device, or null.</summary>
+    public Emulator.HeadstageEmulator? Emulator => _opener.Emulator;
+
+    /// <summary>Problems met while arming stimulation (program refused), newest last.</summary>
+    public IReadOnlyList<string> ArmProblems { get; private set; } = [];
+
+    /// <summary>Receives each frame's loop latency (microseconds) on the loop thread: for a metrics histogram.</summary>
+    public Action<double>? OnLatency { get; init; }
+
+    /// <summary>
+    /// Opens the device and starts acquisition, builds the mass for the device's channels, arms
+    /// stimulation and starts the loop.
+    /// </summary>
+    /// <exception cref="TransportException">The device cannot be opened; the message says why and what to do.</exception>
+    /// <exception cref="DeviceException">The device did not answer or refused.</exception>
+    /// <exception cref="NotSupportedException">The GPU backend was asked for and no CUDA device is present.</exception>
+    public void Start()
+    {
+        DeviceUri uri = DeviceUri.Parse(_options.Device);
+        _session = new AcquisitionSession(_ => _opener.Open(uri), new AcquisitionOptions
+        {
+            Streams = Protocol.Payloads.StreamMask.Counts,
+            Configure = driver =>
+            {
+                if (_armed is { } loop)
+                {
+                    ArmProblems = loop.Configure(driver);
+                }
+            },
+        });
+        _session.Start();
+        int channels = (int)_session.Capabilities!.ChannelCount;
+        NetworkSpec spec = string.IsNullOrWhiteSpace(_options.Network)
+            ? LoopNetwork.Default(channels, _options.Neurons, _options.Seed, _options.DtMs)
+            : NetworkJson.Load(_options.Network);
+        CompiledNetwork net = NetworkBuilder.Build(spec);
+        _mass = _options.Backend == "gpu" ? new GpuMass(net, GpuTarget.Cuda) : new CpuMass(net, _options.Threads);
+        _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions { Stimulation = _options.Stimulation, OnLatency = OnLatency });
+        _armed = _loop;
+        HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");
+        ArmProblems = _loop.Configure(driver);
+        _loop.Start();
+        _clock.Start();
+    }
+
+    /// <summary>
+    /// The safe shutdown order: no more triggers, stimulation disarmed, acquisition stopped, the
+    /// loop drained of the frames already received, then (at <see cref="Dispose"/>) the device
+    /// closed. Safe to repeat.
+    /// </summary>
+    public void Stop()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        _loop?.StopStimulation();
+        _session?.Stop(); // disarms, then stops acquisition
+        _loop?.Stop(TimeSpan.FromSeconds(1));
+        _clock.Stop();
+    }
+
+    /// <summary>The run so far (or in all, after <see cref="Stop"/>).</summary>
+    public LoopSummary Summary()
+    {
+        LoopCounters loop = _loop?.Counters ?? default;
+        AcquisitionCounters acq = _session?.Counters ?? default;
+        LatencySummary latency = _loop?.Latency ?? new LatencySummary(double.NaN, double.NaN, double.NaN, double.NaN, 0);
+        CompiledNetwork? net = _mass?.Network;
+        double simulated = net is null ? 0 : loop.Steps * net.Spec.DtMs / 1000;
+        var rates = new Dictionary<string, double>();
+        if (net is not null && _loop is not null && simulated > 0)
+        {
+            long[] spikes = _loop.PopulationSpikes();
+            for (int p = 0; p < net.Populations.Count; p++)
+            {
+                rates[net.Populations[p].Name] = Math.Round(spikes[p] / (net.Populations[p].Count * simulated), 3);
+            }
+        }
+
+        return new LoopSummary
+        {
+            DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3),
+            Frames = loop.Frames,
+            LostFrames = acq.FramesLost + acq.RingOverrunFrames + acq.DeviceLostFrames + acq.DeviceDroppedFrames,
+            CrcErrors = acq.CrcErrors,
+            DeadlineMisses = loop.DeadlineMisses,
+            StimSent = loop.StimSent,
+            StimRefused = loop.StimRefused,
+            StimAcknowledged = loop.StimAcknowledged,
+            StimSuppressed = loop.StimSuppressed,
+            LoopLatencyUs = Json(latency),
+            LoopComputeUs = Json(_loop?.ComputeLatency ?? default),
+            Device = _options.Device,
+            Backend = _mass?.Backend ?? "",
+            Neurons = net?.NeuronCount ?? 0,
+            Synapses = net?.SynapseCount ?? 0,
+            Channels = _session?.Capabilities?.ChannelCount ?? 0,
+            SimulatedSeconds = Math.Round(simulated, 3),
+            LinkDowns = acq.LinkDowns,
+            Reconnects = acq.Reconnects,
+            RatesHz = rates,
+            StimRefusal = _loop?.LastDeviceRefusal,
+            Fault = _loop?.Fault?.Message,
+        };
+
+        static double Round(double v) => double.IsNaN(v) ? v : Math.Round(v, 1);
+        static LatencyJson Json(LatencySummary l) => l.Count == 0 ? new LatencyJson(double.NaN, double.NaN, double.NaN, double.NaN) : new LatencyJson(Round(l.P50), Round(l.P99), Round(l.P999), Round(l.Max));
+    }
+
+    /// <summary>Stops (in the safe order) and closes the device.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Stop();
+        _loop?.Dispose();
+        _session?.Dispose();
+        _mass?.Dispose();
+        _opener.Dispose();
+    }
+}

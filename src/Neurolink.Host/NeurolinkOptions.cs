@@ -1,0 +1,173 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Neurolink.Mass;
+using Neurolink.Transport;
+
+namespace Neurolink.Host;
+
+/// <summary>
+/// The service's settings: the "Neurolink" section of <c>appsettings.json</c>, overridden by
+/// environment variables (<c>NEUROLINK__DEVICE</c>, <c>NEUROLINK__STIMULATION__REFRACTORYMS</c>)
+/// and by the command line.
+/// </summary>
+public sealed class NeurolinkOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Neurolink";
+
+    /// <summary>The headstage: emu://?channels=1024 (the built-in emulator), tcp://, serial://, usb://.</summary>
+    public string Device { get; set; } = "emu://?channels=1024";
+
+    /// <summary>A network description (JSON) to run; empty: the default loop network (<see cref="LoopNetwork"/>).</summary>
+    public string? Network { get; set; }
+
+    /// <summary>Neurons of the default network (ignored with <see cref="Network"/>).</summary>
+    public int Neurons { get; set; } = 10_000;
+
+    /// <summary>
+    /// Time step of the default network, ms: 1 by default (one step per 1 ms SPIKE_COUNTS frame:
+    /// the counts carry no finer timing), or 0.5, 0.25, 0.2, 0.1 (more steps per frame, more cost).
+    /// </summary>
+    public double DtMs { get; set; } = 1;
+
+    /// <summary>Seed of the default network.</summary>
+    public ulong Seed { get; set; } = 1;
+
+    /// <summary>cpu, or gpu (CUDA through ILGPU).</summary>
+    public string Backend { get; set; } = "cpu";
+
+    /// <summary>CPU backend threads (0: chosen by network size).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Stimulation policy and programs.</summary>
+    public StimulationOptions Stimulation { get; set; } = new();
+
+    /// <summary>Milliseconds between status lines and log summaries (0: none).</summary>
+    public int StatusIntervalMs { get; set; } = 1000;
+
+    /// <summary>Serve metrics in Prometheus text format at this loopback URL (http://127.0.0.1:9464/metrics/); empty: off.</summary>
+    public string? Prometheus { get; set; }
+
+    /// <summary>Every problem with these settings, each naming its field, the value and what is allowed (empty when valid).</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        int channels = 0;
+        if (!DeviceUri.TryParse(Device, out DeviceUri? uri, out string? error))
+        {
+            problems.Add($"Neurolink:Device \"{Device}\" is not a device URI: {error}");
+        }
+        else if (uri!.Kind == DeviceKind.Emulator)
+        {
+            try
+            {
+                channels = Emulator.EmulatorOptions.FromUri(uri.Text).Channels;
+            }
+            catch (FormatException e)
+            {
+                problems.Add($"Neurolink:Device \"{Device}\": {e.Message}");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(Network))
+        {
+            try
+            {
+                NetworkSpec spec = NetworkJson.Load(Network);
+                if (spec.Output is null)
+                {
+                    problems.Add($"Neurolink:Network \"{Network}\" names no output population (\"output\"): the loop would have nothing to turn into stimulation");
+                }
+            }
+            catch (Exception e) when (e is NetworkSpecException or IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"Neurolink:Network \"{Network}\": {e.Message}");
+            }
+        }
+        else if (Neurons < Math.Max(channels, 1) + 100 || Neurons > 10_000_000)
+        {
+            problems.Add($"Neurolink:Neurons is {Neurons}: the default network needs at least the device's channels + 100 ({Math.Max(channels, 1) + 100}) and at most 10000000");
+        }
+
+        if (DtMs is not (1 or 0.5 or 0.25 or 0.2 or 0.1))
+        {
+            problems.Add($"Neurolink:DtMs is {DtMs}: it must be 1, 0.5, 0.25, 0.2 or 0.1 (a whole number of steps per 1 ms frame)");
+        }
+
+        if (Backend is not ("cpu" or "gpu"))
+        {
+            problems.Add($"Neurolink:Backend is \"{Backend}\": it must be cpu or gpu");
+        }
+
+        if (Threads is < 0 or > 1024)
+        {
+            problems.Add($"Neurolink:Threads is {Threads}: it must be 0 (automatic) to 1024");
+        }
+
+        problems.AddRange((Stimulation ?? new()).Problems("Neurolink:Stimulation:"));
+        if (StatusIntervalMs is < 0 or > 3_600_000)
+        {
+            problems.Add($"Neurolink:StatusIntervalMs is {StatusIntervalMs}: it must be 0 (off) to 3600000");
+        }
+
+        if (!string.IsNullOrWhiteSpace(Prometheus))
+        {
+            if (!Uri.TryCreate(Prometheus, UriKind.Absolute, out Uri? url) || url.Scheme != "http" || !url.AbsolutePath.EndsWith('/'))
+            {
+                problems.Add($"Neurolink:Prometheus \"{Prometheus}\" must be an http URL ending in '/', such as http://127.0.0.1:9464/metrics/");
+            }
+            else if (!(url.IsLoopback || (IPAddress.TryParse(url.Host, out IPAddress? ip) && IPAddress.IsLoopback(ip))))
+            {
+                problems.Add($"Neurolink:Prometheus \"{Prometheus}\" is not on loopback: the metrics endpoint has no authentication, so it binds to 127.0.0.1 or localhost only");
+            }
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>Reads <see cref="NeurolinkOptions"/> from configuration, with every problem found.</summary>
+public static class NeurolinkConfig
+{
+    /// <summary>
+    /// Binds the "Neurolink" section setting by setting, so that one bad value does not hide the
+    /// next: an unknown key (a typo), a value of the wrong type, and every out-of-range value
+    /// each give one line naming the field.
+    /// </summary>
+    public static (NeurolinkOptions Options, IReadOnlyList<string> Problems) Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new NeurolinkOptions();
+        var problems = new List<string>();
+        string[] known = [.. typeof(NeurolinkOptions).GetProperties().Select(p => p.Name)];
+        foreach (IConfigurationSection child in configuration.GetSection(NeurolinkOptions.Section).GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"{child.Path} is not a setting (the settings are {string.Join(", ", known)})");
+                continue;
+            }
+
+            IConfigurationRoot one = new ConfigurationBuilder().AddInMemoryCollection(child.AsEnumerable()).Build();
+            try
+            {
+                one.GetSection(NeurolinkOptions.Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            }
+            catch (InvalidOperationException e)
+            {
+                problems.Add($"{child.Path}: {e.Message}");
+            }
+        }
+
+        problems.AddRange(options.Problems());
+        return (options, problems);
+    }
+}
+
+/// <summary>The configuration has problems; the message lists every one.</summary>
+public sealed class NeurolinkConfigException(IReadOnlyList<string> problems)
+    : Exception("invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)))
+{
+    /// <summary>Each problem, naming its field.</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
