@@ -111,6 +111,6 @@ public static class BenchCommand
 
             return 0;
         });
-        return new Command("bench", "Benchmarks") { mass };
+        return new Command("bench", "Benchmarks") { mass, LoopBenchCommand.Build() };
     }
 }

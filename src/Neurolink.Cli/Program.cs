@@ -11,6 +11,8 @@ public static class Program
         var root = new RootCommand("neurolink: electrode headstages in closed loop with a simulated neural mass")
         {
             RunCommand.Build(),
+            ServiceCommands.Emulate(),
+            ServiceCommands.CheckConfig(),
             DevicesCommand.Build(),
             ProbeCommand.Build(),
             BenchCommand.Build(),

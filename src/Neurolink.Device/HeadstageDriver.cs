@@ -34,6 +34,7 @@ public sealed class HeadstageDriver : IDisposable
     private readonly byte[] _triggerBuffer = new byte[WireFormat.FrameLength(StimTrigger.FixedSize + (2 * 256))];
     private byte[] _encodeBuffer = new byte[4096];
     private long _triggersSent, _triggersAcknowledged, _triggersRefused;
+    private readonly int[] _triggerPrograms = new int[4096]; // programs in each trigger sent without waiting, by sequence
     private StimRefusalDetail? _lastTriggerRefusal;
     private readonly object _refusalGate = new(); // never the write gate: the reader must not wait on a blocked writer
     private Pending? _pending;
@@ -265,14 +266,16 @@ public sealed class HeadstageDriver : IDisposable
         lock (_writeGate)
         {
             ushort address = StreamAddress.Of(StreamKind.Stim);
-            FrameEncoder.Encode(_triggerBuffer, trigger, FrameFlags.None, address, 0, _sequence[address]++);
+            uint sequence = _sequence[address]++;
+            Volatile.Write(ref _triggerPrograms[sequence % (uint)_triggerPrograms.Length], programIds.Length);
+            FrameEncoder.Encode(_triggerBuffer, trigger, FrameFlags.None, address, 0, sequence);
             _transport.Write(_triggerBuffer.AsSpan(0, length), _stop.Token);
         }
 
-        Interlocked.Increment(ref _triggersSent);
+        Interlocked.Add(ref _triggersSent, programIds.Length);
     }
 
-    /// <summary>Triggers sent with <see cref="SendTrigger"/>.</summary>
+    /// <summary>Program triggers sent with <see cref="SendTrigger"/> (a frame naming three programs counts three).</summary>
     public long TriggersSent => Interlocked.Read(ref _triggersSent);
 
     /// <summary>Of those, how many the device acknowledged (STIM_ACK).</summary>
@@ -498,29 +501,29 @@ public sealed class HeadstageDriver : IDisposable
             return;
         }
 
-        if (frame.Type == FrameType.StimAck)
+        if (frame.Type == FrameType.StimAck && StimAck.TryRead(frame.Payload, out StimAck ack, out _))
         {
             // The answer to a trigger sent without waiting.
-            Interlocked.Increment(ref _triggersAcknowledged);
+            Interlocked.Add(ref _triggersAcknowledged, Programs(ack.RequestSequence));
             return;
         }
 
-        if (frame.Type == FrameType.StimNack)
+        if (frame.Type == FrameType.StimNack && StimNack.TryRead(frame.Payload, out StimNack nack, out _))
         {
-            if (StimNack.TryRead(frame.Payload, out StimNack nack, out _))
+            lock (_refusalGate)
             {
-                lock (_refusalGate)
-                {
-                    _lastTriggerRefusal = new StimRefusalDetail(nack.Reason, nack.Limit, nack.Actual, nack.Channel);
-                }
+                _lastTriggerRefusal = new StimRefusalDetail(nack.Reason, nack.Limit, nack.Actual, nack.Channel);
             }
 
-            Interlocked.Increment(ref _triggersRefused);
+            Interlocked.Add(ref _triggersRefused, Programs(nack.RequestSequence));
             return;
         }
 
         DataFrame?.Invoke(frame, received);
     }
+
+    /// <summary>Programs the trigger of <paramref name="sequence"/> named (0 for an answer to something else, such as a request that gave up waiting).</summary>
+    private int Programs(uint sequence) => Interlocked.Exchange(ref _triggerPrograms[sequence % (uint)_triggerPrograms.Length], 0);
 
     private sealed record HostFrame(FrameType Type, byte[] Payload);
 

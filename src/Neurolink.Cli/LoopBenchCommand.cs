@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Globalization;
+using Neurolink.Host;
+
+namespace Neurolink.Cli;
+
+/// <summary><c>neurolink bench loop</c>: the closed-loop benchmark.</summary>
+public static class LoopBenchCommand
+{
+    /// <summary>Builds the verb.</summary>
+    public static Command Build()
+    {
+        var channels = new Option<int>("--channels") { Description = "Headstage channels (of the built-in emulator)", DefaultValueFactory = _ => 1024 };
+        var neurons = new Option<int>("--neurons") { Description = "Neurons of the loop network", DefaultValueFactory = _ => 10_000 };
+        var seconds = new Option<double>("--seconds") { Description = "Wall seconds to run the loop", DefaultValueFactory = _ => 60 };
+        var device = new Option<string?>("--device") { Description = "Another device instead of the in-process emulator: tcp://..., serial://... (--channels is then the device's)" };
+        var backend = new Option<string>("--backend") { Description = "cpu or gpu", DefaultValueFactory = _ => "cpu" };
+        var dt = new Option<double>("--dt") { Description = "Time step of the loop network, ms: 1 (one step per frame) or 0.5, 0.25, 0.2, 0.1", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "CPU backend threads (0: automatic)", DefaultValueFactory = _ => 0 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the summary to this file" };
+        var loop = new Command("loop", "Run the closed loop against a device (the in-process emulator by default) and report losses, deadline misses and loop latency")
+        {
+            channels, neurons, seconds, device, backend, dt, threads, json,
+        };
+        loop.SetAction(async (result, cancellationToken) =>
+        {
+            double s = result.GetValue(seconds);
+            if (s is <= 0 or > 86_400)
+            {
+                return Program.Fail($"--seconds {s.ToString(CultureInfo.InvariantCulture)} is out of range: give more than 0 and at most 86400");
+            }
+
+            var options = new NeurolinkOptions
+            {
+                Device = result.GetValue(device) ?? $"emu://?channels={result.GetValue(channels)}",
+                Neurons = result.GetValue(neurons),
+                Backend = result.GetValue(backend)!,
+                DtMs = result.GetValue(dt),
+                Threads = result.GetValue(threads),
+                StatusIntervalMs = 0,
+            };
+            IReadOnlyList<string> problems = options.Problems();
+            if (problems.Count > 0)
+            {
+                return Program.Fail(string.Join(Environment.NewLine, problems).Replace("Neurolink:Device", "--device/--channels", StringComparison.Ordinal)
+                    .Replace("Neurolink:Neurons", "--neurons", StringComparison.Ordinal).Replace("Neurolink:Backend", "--backend", StringComparison.Ordinal)
+                    .Replace("Neurolink:DtMs", "--dt", StringComparison.Ordinal).Replace("Neurolink:Threads", "--threads", StringComparison.Ordinal));
+            }
+
+            using var runner = new LoopRunner(options);
+            try
+            {
+                runner.Start();
+            }
+            catch (Exception e) when (e is Transport.TransportException or Device.DeviceException or NotSupportedException or IOException)
+            {
+                return Program.Fail($"the closed loop could not start: {e.Message}");
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(s), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            runner.Stop();
+            LoopSummary summary = runner.Summary();
+            Console.WriteLine(RunCommand.Describe(summary));
+            if (result.GetValue(json) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, summary.ToJson() + Environment.NewLine, CancellationToken.None);
+            }
+
+            return summary.Fault is null ? 0 : ClosedLoopService.LoopFaultExitCode;
+        });
+        return loop;
+    }
+}
