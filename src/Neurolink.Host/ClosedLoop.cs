@@ -55,6 +55,7 @@ public sealed class ClosedLoop : IDisposable
     private RingConsumer? _consumer;
     private volatile bool _stop;
     private volatile bool _stimulationStopped;
+    private int _sending;
     private long _frames, _lost, _linkDowns, _misses, _steps, _outputSpikes, _sent, _suppressed, _refusedHost;
     private long _refusedByDevice, _acknowledged; // from drivers that were replaced (reconnects)
     private HeadstageDriver? _counted;
@@ -181,10 +182,10 @@ public sealed class ClosedLoop : IDisposable
                     continue;
                 }
 
-                ushort channel = _stim.Channel(p);
+                int channel = _stim.Channel(p, driver.Capabilities?.ChannelCount ?? 0);
                 try
                 {
-                    driver.Arm(_stim.Program((ushort)p), [channel]);
+                    driver.Arm(_stim.Program((ushort)p), [(ushort)Math.Min(channel, ushort.MaxValue)]);
                     _armed[p] = true;
                 }
                 catch (StimulationRefusedException e)
@@ -214,7 +215,18 @@ public sealed class ClosedLoop : IDisposable
     /// No more triggers from now on (the frames still run through the mass). The first step of
     /// every shutdown: the device is disarmed after this, then acquisition stops.
     /// </summary>
-    public void StopStimulation() => _stimulationStopped = true;
+    public void StopStimulation()
+    {
+        _stimulationStopped = true;
+        Interlocked.MemoryBarrier();
+
+        // A trigger being handed over right now finishes first: after this returns, none follows.
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _sending) != 0)
+        {
+            spin.SpinOnce();
+        }
+    }
 
     /// <summary>Ends the loop after it has run every frame already in the ring (up to <paramref name="drain"/>).</summary>
     public void Stop(TimeSpan drain)
@@ -354,9 +366,15 @@ public sealed class ClosedLoop : IDisposable
 
         Interlocked.Add(ref _steps, steps);
         Interlocked.Add(ref _outputSpikes, outputSpikes);
-        if (triggers > 0 && !_stimulationStopped)
+        if (triggers > 0)
         {
-            Send(triggers);
+            Interlocked.Exchange(ref _sending, 1); // a full fence: StopStimulation sees this, or this sees its flag
+            if (!_stimulationStopped)
+            {
+                Send(triggers);
+            }
+
+            Volatile.Write(ref _sending, 0);
         }
 
         long finished = Stopwatch.GetTimestamp();

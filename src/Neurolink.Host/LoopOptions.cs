@@ -5,8 +5,9 @@ namespace Neurolink.Host;
 /// <summary>
 /// How output spikes become stimulation: output neuron k triggers program k mod
 /// <see cref="Programs"/>; program p is a biphasic pulse train armed ahead on channel
-/// <see cref="FirstChannel"/> + p x <see cref="ChannelStride"/>, and is not triggered again
-/// within <see cref="RefractoryMs"/> of its last trigger.
+/// <see cref="FirstChannel"/> + p x <see cref="ChannelStride"/> (by default spread evenly over
+/// the device's channels), and is not triggered again within <see cref="RefractoryMs"/> of its
+/// last trigger.
 /// </summary>
 public sealed record class StimulationOptions
 {
@@ -19,8 +20,8 @@ public sealed record class StimulationOptions
     /// <summary>Channel of program 0.</summary>
     public int FirstChannel { get; init; }
 
-    /// <summary>Channels between consecutive programs' channels.</summary>
-    public int ChannelStride { get; init; } = 64;
+    /// <summary>Channels between consecutive programs' channels; 0 (the default): the device's channels divided by <see cref="Programs"/>.</summary>
+    public int ChannelStride { get; init; }
 
     /// <summary>Amplitude of each phase, microamps (cathodic first).</summary>
     public double AmplitudeUa { get; init; } = 10;
@@ -47,8 +48,8 @@ public sealed record class StimulationOptions
         return new StimProgram(id, -na, na, (uint)PhaseWidthUs, (uint)InterphaseGapUs, (uint)PhaseWidthUs, (uint)PulseCount, (uint)PulseRateHz);
     }
 
-    /// <summary>The channel program <paramref name="id"/> stimulates.</summary>
-    public ushort Channel(int id) => (ushort)(FirstChannel + (id * ChannelStride));
+    /// <summary>The channel program <paramref name="id"/> stimulates on a device of <paramref name="channels"/> channels.</summary>
+    public int Channel(int id, long channels) => FirstChannel + (id * (ChannelStride > 0 ? ChannelStride : (int)Math.Max(1, (channels - FirstChannel) / Programs)));
 
     /// <summary>Every problem with these settings, each naming its field (empty when valid).</summary>
     public IEnumerable<string> Problems(string prefix)
@@ -58,7 +59,7 @@ public sealed record class StimulationOptions
             yield return $"{prefix}Programs is {Programs}: it must be 1 to 256";
         }
 
-        if (FirstChannel < 0 || ChannelStride < 0 || (long)FirstChannel + ((long)Math.Max(0, Programs - 1) * ChannelStride) > ushort.MaxValue)
+        if (FirstChannel is < 0 or > ushort.MaxValue || ChannelStride < 0 || (long)FirstChannel + ((long)Math.Max(0, Programs - 1) * ChannelStride) > ushort.MaxValue)
         {
             yield return $"{prefix}FirstChannel {FirstChannel} and ChannelStride {ChannelStride} put program {Programs - 1} on channel {(long)FirstChannel + ((long)(Programs - 1) * ChannelStride)}: channels are 0 to 65535 (and must exist on the device)";
         }

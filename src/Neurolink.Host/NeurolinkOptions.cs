@@ -139,19 +139,14 @@ public static class NeurolinkConfig
         ArgumentNullException.ThrowIfNull(configuration);
         var options = new NeurolinkOptions();
         var problems = new List<string>();
-        string[] known = [.. typeof(NeurolinkOptions).GetProperties().Select(p => p.Name)];
-        foreach (IConfigurationSection child in configuration.GetSection(NeurolinkOptions.Section).GetChildren())
+        IConfigurationSection section = configuration.GetSection(NeurolinkOptions.Section);
+        Unknown(section, typeof(NeurolinkOptions), problems);
+        foreach (IConfigurationSection child in section.GetChildren())
         {
-            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                problems.Add($"{child.Path} is not a setting (the settings are {string.Join(", ", known)})");
-                continue;
-            }
-
             IConfigurationRoot one = new ConfigurationBuilder().AddInMemoryCollection(child.AsEnumerable()).Build();
             try
             {
-                one.GetSection(NeurolinkOptions.Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+                one.GetSection(NeurolinkOptions.Section).Bind(options);
             }
             catch (InvalidOperationException e)
             {
@@ -161,6 +156,24 @@ public static class NeurolinkConfig
 
         problems.AddRange(options.Problems());
         return (options, problems);
+    }
+
+    /// <summary>Names every key under <paramref name="section"/> that is not a property of <paramref name="type"/> (a typo), at any depth.</summary>
+    private static void Unknown(IConfigurationSection section, Type type, List<string> problems)
+    {
+        System.Reflection.PropertyInfo[] properties = type.GetProperties();
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            System.Reflection.PropertyInfo? p = Array.Find(properties, p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (p is null)
+            {
+                problems.Add($"{child.Path} is not a setting (the settings there are {string.Join(", ", properties.Select(x => x.Name))})");
+            }
+            else if (p.PropertyType.IsClass && p.PropertyType != typeof(string))
+            {
+                Unknown(child, p.PropertyType, problems);
+            }
+        }
     }
 }
 

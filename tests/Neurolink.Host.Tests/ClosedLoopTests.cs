@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Neurolink.Device.Acquisition;
+using Neurolink.Emulator;
+using Neurolink.Mass;
+
+namespace Neurolink.Host.Tests;
+
+/// <summary>The loop engine and the run in process, against the emulator: faults, reconnects, shutdown order.</summary>
+[Collection("closed loop")]
+public class ClosedLoopTests
+{
+    [Fact]
+    public void A_disconnect_mid_run_is_survived_counted_and_stimulation_is_armed_again()
+    {
+        using var runner = new LoopRunner(new NeurolinkOptions { Device = "emu://?channels=256&faults=disconnect-after:1500", Neurons = 2000, StatusIntervalMs = 0 });
+        runner.Start();
+        Wait(() => runner.Session!.Counters.Reconnects >= 1 && runner.Loop!.Counters.Frames > 2500, TimeSpan.FromSeconds(30));
+        runner.Stop();
+        LoopSummary s = runner.Summary();
+        Assert.Null(s.Fault);
+        Assert.True(s.LinkDowns >= 1 && s.Reconnects >= 1, $"link downs {s.LinkDowns}, reconnects {s.Reconnects}");
+        Assert.True(s.Frames > 2500, $"{s.Frames} frames");
+
+        // After the reconnect the device was configured again: stimulation enabled, programs armed, triggers acknowledged.
+        ControlEvent[] control = runner.Emulator!.Truth.Control();
+        int secondStart = Array.FindIndex(control, Array.FindIndex(control, e => e.Command == "START") + 1, e => e.Command == "START");
+        Assert.True(secondStart > 0, "acquisition was not started again after the disconnect");
+        Assert.Contains(control[secondStart..], e => e.Command == "STIM_TRIGGER");
+        Assert.True(control[..secondStart].Count(e => e.Command == "STIM_ARM") == 32 && runner.ArmProblems.Count == 0, "the programs were not armed again: " + string.Join(", ", control.Where(e => e.Command != "STIM_TRIGGER").Select(e => e.Command)) + " problems: " + string.Join("; ", runner.ArmProblems));
+        EndToEndTests.AssertDisarmedBeforeStop(runner.Emulator.Truth);
+    }
+
+    [Fact]
+    public void A_fault_in_the_loop_stops_stimulation_at_once_while_acquisition_goes_on()
+    {
+        var (emulator, connector) = HeadstageEmulator.StartInProcess(new EmulatorOptions { Channels = 256, Clock = EmulatorClock.Paced });
+        using (emulator)
+        using (connector)
+        using (var session = new AcquisitionSession(_ => connector.Connect("emu://?channels=256"), new AcquisitionOptions { Streams = Protocol.Payloads.StreamMask.Counts }))
+        {
+            session.Start();
+            CompiledNetwork net = NetworkBuilder.Build(LoopNetwork.Default(256, 1500));
+            using var mass = new FailingMass(new CpuMass(net, 1), failAtStep: 1500);
+            using var loop = new ClosedLoop(session.Ring, mass, () => session.Driver);
+            Exception? raised = null;
+            loop.Faulted += e => raised = e;
+            loop.Configure(session.Driver!);
+            loop.Start();
+            Wait(() => loop.Fault is not null, TimeSpan.FromSeconds(30));
+            Assert.IsType<InvalidOperationException>(loop.Fault);
+            Assert.Same(loop.Fault, raised);
+
+            // The loop disarmed on its own, after its last trigger, and acquisition was not stopped.
+            ControlEvent[] control = emulator.Truth.Control();
+            int disarm = Array.FindLastIndex(control, e => e.Command == "STIM_DISARM");
+            Assert.True(disarm > Array.FindLastIndex(control, e => e.Command == "STIM_TRIGGER"), string.Join(", ", control.TakeLast(8)));
+            Assert.DoesNotContain(control, e => e.Command == "STOP");
+            Assert.Equal(LinkState.Acquiring, session.State);
+            long frames = session.Counters.Frames;
+            Wait(() => session.Counters.Frames > frames + 100, TimeSpan.FromSeconds(10));
+            session.Stop();
+        }
+    }
+
+    [Fact]
+    public void Stopping_stimulation_means_no_trigger_is_sent_after_it()
+    {
+        using var runner = new LoopRunner(new NeurolinkOptions { Device = "emu://?channels=256", Neurons = 2000, StatusIntervalMs = 0 });
+        runner.Start();
+        Wait(() => runner.Loop!.Counters.StimSent > 20, TimeSpan.FromSeconds(30));
+        runner.Loop!.StopStimulation();
+        long sent = runner.Loop.Counters.StimSent;
+        int triggers = runner.Emulator!.Truth.Control().Count(e => e.Command == "STIM_TRIGGER");
+        Thread.Sleep(500);
+        Assert.Equal(sent, runner.Loop.Counters.StimSent);
+        Assert.True(runner.Loop.Counters.Frames > 0);
+        runner.Stop();
+        Assert.True(runner.Emulator.Truth.Control().Count(e => e.Command == "STIM_TRIGGER") <= triggers + 1, "triggers reached the device after stimulation was stopped");
+    }
+
+    [Fact]
+    public void The_latency_histogram_gives_its_quantiles_within_a_bucket_and_the_exact_maximum()
+    {
+        var h = new LatencyHistogram();
+        Assert.True(double.IsNaN(h.Snapshot().P50));
+        for (int i = 1; i <= 1000; i++)
+        {
+            h.Record(i); // 1 .. 1000 us
+        }
+
+        h.Record(123_456.7);
+        LatencySummary s = h.Snapshot();
+        Assert.Equal(1001, s.Count);
+        Assert.InRange(s.P50, 500, 502);
+        Assert.InRange(s.P99, 990, 1000);
+        Assert.InRange(s.P999, 1000, 1010);
+        Assert.Equal(123_456.7, s.Max);
+    }
+
+    [Fact]
+    public void Every_bad_setting_is_named_with_what_is_allowed()
+    {
+        Assert.Empty(new NeurolinkOptions().Problems());
+        IConfiguration bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Neurolink:Device"] = "ftp://x",
+            ["Neurolink:Neurons"] = "50",
+            ["Neurolink:DtMs"] = "0.3",
+            ["Neurolink:Threads"] = "-1",
+            ["Neurolink:Network"] = "/nonexistent/net.json",
+            ["Neurolink:Stimulation:PulseCount"] = "10",
+            ["Neurolink:Stimulation:PulseRateHz"] = "100",
+            ["Neurolink:Stimulation:RefractoryMs"] = "20",
+            ["Neurolink:Stimulation:Colour"] = "red",
+        }).Build();
+        (_, IReadOnlyList<string> problems) = NeurolinkConfig.Read(bad);
+        string all = string.Join("\n", problems);
+        foreach (string field in (string[])["Neurolink:Device", "Neurolink:DtMs is 0.3", "Neurolink:Threads is -1", "Neurolink:Network", "Neurolink:Stimulation:Colour", "RefractoryMs is 20"])
+        {
+            Assert.Contains(field, all, StringComparison.Ordinal);
+        }
+    }
+
+    private static void Wait(Func<bool> condition, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(sw.Elapsed < timeout, $"not within {timeout.TotalSeconds} s");
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>A mass that fails at a given step, as a bug or a lost GPU would.</summary>
+    private sealed class FailingMass(ISimulatedMass inner, long failAtStep) : ISimulatedMass
+    {
+        public string Backend => inner.Backend;
+
+        public CompiledNetwork Network => inner.Network;
+
+        public long StepCount => inner.StepCount;
+
+        public double Dopamine => inner.Dopamine;
+
+        public void InjectChannelCounts(ReadOnlySpan<byte> counts) => inner.InjectChannelCounts(counts);
+
+        public void Step()
+        {
+            if (inner.StepCount >= failAtStep)
+            {
+                throw new InvalidOperationException("the mass failed (a test fault)");
+            }
+
+            inner.Step();
+        }
+
+        public void Run(long steps)
+        {
+            for (long i = 0; i < steps; i++)
+            {
+                Step();
+            }
+        }
+
+        public void Synchronize() => inner.Synchronize();
+
+        public int CopySpikes(Span<int> destination) => inner.CopySpikes(destination);
+
+        public void CopyV(Span<float> destination) => inner.CopyV(destination);
+
+        public void Reward(double amount) => inner.Reward(amount);
+
+        public float[] CopyWeights(Receptor receptor) => inner.CopyWeights(receptor);
+
+        public void SaveCheckpoint(Stream stream) => inner.SaveCheckpoint(stream);
+
+        public void LoadCheckpoint(Stream stream) => inner.LoadCheckpoint(stream);
+
+        public void Dispose() => inner.Dispose();
+    }
+}
