@@ -136,6 +136,7 @@ public sealed class HeadstageEmulator : IDisposable
 
         Stopwatch wall = _wall;
         ulong pacedOrigin = _pacedOrigin;
+        long wallStart = Stopwatch.GetTimestamp() - wall.ElapsedTicks; // the wall clock's origin as a timestamp
         double rate = _firmware.Tissue.SampleRateHz * (1 + (_options.Faults.DriftPpm * 1e-6));
 
         while (!_stop.IsCancellationRequested && !link.IsClosed)
@@ -201,7 +202,20 @@ public sealed class HeadstageEmulator : IDisposable
             _faults.Acknowledge();
             if (!busy)
             {
-                link.WaitForActivity(TimeSpan.FromMilliseconds(1), _wire.Pending > 0);
+                if (_options.Clock == EmulatorClock.Paced && _firmware.Acquiring && _wire.Pending == 0)
+                {
+                    // Acquiring in real time: sleep exactly to the end of the current 1 ms bin, so
+                    // frames leave at 1 kHz one by one, as a device's frame timer sends them (host
+                    // bytes that come meanwhile are read at the next bin, within 1 ms).
+                    double samplesPerMs = rate / 1000;
+                    double sinceOrigin = (_firmware.Clock - pacedOrigin) / samplesPerMs;
+                    double nextMs = Math.Floor(sinceOrigin) + 1;
+                    PreciseSleep.Until(wallStart + (long)(nextMs / 1000 * Stopwatch.Frequency));
+                }
+                else
+                {
+                    link.WaitForActivity(TimeSpan.FromMilliseconds(1), _wire.Pending > 0);
+                }
             }
         }
     }

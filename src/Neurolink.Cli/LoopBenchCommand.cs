@@ -17,10 +17,11 @@ public static class LoopBenchCommand
         var backend = new Option<string>("--backend") { Description = "cpu or gpu", DefaultValueFactory = _ => "cpu" };
         var dt = new Option<double>("--dt") { Description = "Time step of the loop network, ms: 1 (one step per frame) or 0.5, 0.25, 0.2, 0.1", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "CPU backend threads (0: automatic)", DefaultValueFactory = _ => 0 };
+        var realtime = new Option<int>("--realtime") { Description = "SCHED_FIFO priority of the reader and loop threads (Linux, root or CAP_SYS_NICE); 0: off", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the summary to this file" };
         var loop = new Command("loop", "Run the closed loop against a device (the in-process emulator by default) and report losses, deadline misses and loop latency")
         {
-            channels, neurons, seconds, device, backend, dt, threads, json,
+            channels, neurons, seconds, device, backend, dt, threads, realtime, json,
         };
         loop.SetAction(async (result, cancellationToken) =>
         {
@@ -37,6 +38,7 @@ public static class LoopBenchCommand
                 Backend = result.GetValue(backend)!,
                 DtMs = result.GetValue(dt),
                 Threads = result.GetValue(threads),
+                RealtimePriority = result.GetValue(realtime),
                 StatusIntervalMs = 0,
             };
             IReadOnlyList<string> problems = options.Problems();

@@ -80,6 +80,9 @@ public sealed class HeadstageDriver : IDisposable
     /// <summary>The device URI.</summary>
     public string Uri => _transport.Uri;
 
+    /// <summary>Why the reader thread runs without real-time scheduling when it was asked for, or null.</summary>
+    public string? RealtimeProblem { get; private set; }
+
     /// <summary>Bytes the reader thread has allocated since it started (zero per frame in steady state is the goal).</summary>
     public long ReaderAllocatedBytes => Volatile.Read(ref _readerAllocated);
 
@@ -433,6 +436,11 @@ public sealed class HeadstageDriver : IDisposable
     private void ReadLoop()
     {
         string reason = "the device closed the link";
+        if (_options.RealtimePriority > 0)
+        {
+            RealtimeProblem = RealtimeScheduling.TryEnter(_options.RealtimePriority);
+        }
+
         try
         {
             while (true)

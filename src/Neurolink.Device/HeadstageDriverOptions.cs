@@ -8,4 +8,7 @@ public sealed record class HeadstageDriverOptions
 
     /// <summary>How many times a request that is safe to repeat is resent after a timeout, 0 to 100.</summary>
     public int Retries { get; init; } = 3;
+
+    /// <summary>SCHED_FIFO priority of the reader thread on Linux (0: ordinary scheduling); see <see cref="RealtimeScheduling"/>.</summary>
+    public int RealtimePriority { get; init; }
 }

@@ -106,6 +106,9 @@ public sealed class ClosedLoop : IDisposable
     /// <summary>Raised on the loop thread when the loop fails, after stimulation was stopped.</summary>
     public event Action<Exception>? Faulted;
 
+    /// <summary>Why the loop thread runs without real-time scheduling, or null when it has it (or was not asked to).</summary>
+    public string? RealtimeProblem { get; private set; }
+
     /// <summary>The mass.</summary>
     public ISimulatedMass Mass => _mass;
 
@@ -252,6 +255,11 @@ public sealed class ClosedLoop : IDisposable
     private void Run()
     {
         RingConsumer consumer = _consumer!;
+        if (_options.RealtimePriority > 0)
+        {
+            RealtimeProblem = RealtimeScheduling.TryEnter(_options.RealtimePriority);
+        }
+
         try
         {
             while (!_stop)

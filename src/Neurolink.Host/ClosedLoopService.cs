@@ -59,6 +59,11 @@ public sealed class ClosedLoopService(
         metrics.Observe(runner);
         LoopSummary s = runner.Summary();
         Log.Started(logger, _options.Device, s.Channels, s.Neurons, s.Synapses, s.Backend);
+        if (runner.RealtimeProblem is { } rt)
+        {
+            Log.NoRealtime(logger, rt);
+        }
+
         foreach (string problem in runner.ArmProblems)
         {
             Log.ArmRefused(logger, problem);

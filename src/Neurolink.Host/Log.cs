@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 8, Level = LogLevel.Critical, Message = "The closed loop could not start: {Reason}")]
     public static partial void StartFailed(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "The reader and loop threads run without real-time scheduling: {Reason}; latency will suffer on a busy machine")]
+    public static partial void NoRealtime(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Prometheus metrics at {Url}")]
     public static partial void Prometheus(ILogger logger, string url);
 }

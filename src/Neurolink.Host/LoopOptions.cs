@@ -106,6 +106,9 @@ public sealed record class ClosedLoopOptions
     /// <summary>Steps the mass advances per millisecond of device time comes from the network's dt; this caps the steps one frame may ask for.</summary>
     public int MaxStepsPerFrame { get; init; } = 10_000;
 
+    /// <summary>SCHED_FIFO priority of the loop thread on Linux (0: ordinary scheduling); see <see cref="Device.RealtimeScheduling"/>.</summary>
+    public int RealtimePriority { get; init; }
+
     /// <summary>Receives each frame's latency in microseconds, on the loop thread (for a metrics histogram); null: none.</summary>
     public Action<double>? OnLatency { get; init; }
 }

@@ -46,6 +46,9 @@ public sealed class LoopRunner : IDisposable
     /// <summary>The emulator started for an emu:// device, or null.</summary>
     public Emulator.HeadstageEmulator? Emulator => _opener.Emulator;
 
+    /// <summary>Why the reader or loop thread runs without the real-time scheduling asked for, or null.</summary>
+    public string? RealtimeProblem => _loop?.RealtimeProblem ?? _session?.Driver?.RealtimeProblem;
+
     /// <summary>Problems met while arming stimulation (program refused), newest last.</summary>
     public IReadOnlyList<string> ArmProblems { get; private set; } = [];
 
@@ -65,6 +68,7 @@ public sealed class LoopRunner : IDisposable
         _session = new AcquisitionSession(_ => _opener.Open(uri), new AcquisitionOptions
         {
             Streams = Protocol.Payloads.StreamMask.Counts,
+            Driver = new HeadstageDriverOptions { RealtimePriority = _options.RealtimePriority },
             Configure = driver =>
             {
                 if (_armed is { } loop)
@@ -80,7 +84,7 @@ public sealed class LoopRunner : IDisposable
             : NetworkJson.Load(_options.Network);
         CompiledNetwork net = NetworkBuilder.Build(spec);
         _mass = _options.Backend == "gpu" ? new GpuMass(net, GpuTarget.Cuda) : new CpuMass(net, _options.Threads);
-        _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions { Stimulation = _options.Stimulation, OnLatency = OnLatency });
+        _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions { Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority });
         _armed = _loop;
         HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");
         ArmProblems = _loop.Configure(driver);

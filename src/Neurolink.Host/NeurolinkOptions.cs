@@ -42,6 +42,13 @@ public sealed class NeurolinkOptions
     /// <summary>Stimulation policy and programs.</summary>
     public StimulationOptions Stimulation { get; set; } = new();
 
+    /// <summary>
+    /// SCHED_FIFO priority (1 to 99) of the reader and loop threads on Linux, so a frame wakes them
+    /// ahead of other threads; 0 (the default): ordinary scheduling. Needs root or CAP_SYS_NICE;
+    /// without it the service runs on, and says so once.
+    /// </summary>
+    public int RealtimePriority { get; set; }
+
     /// <summary>Milliseconds between status lines and log summaries (0: none).</summary>
     public int StatusIntervalMs { get; set; } = 1000;
 
@@ -97,6 +104,11 @@ public sealed class NeurolinkOptions
         if (Backend is not ("cpu" or "gpu"))
         {
             problems.Add($"Neurolink:Backend is \"{Backend}\": it must be cpu or gpu");
+        }
+
+        if (RealtimePriority is < 0 or > 99)
+        {
+            problems.Add($"Neurolink:RealtimePriority is {RealtimePriority}: it must be 0 (off) to 99");
         }
 
         if (Threads is < 0 or > 1024)

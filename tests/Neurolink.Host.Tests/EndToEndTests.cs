@@ -143,6 +143,20 @@ public class EndToEndTests
     }
 
     [Fact]
+    public void The_sample_settings_file_in_deploy_is_valid()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "deploy", "appsettings.json")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        Assert.NotNull(dir);
+        using var check = new CliProcess("check-config", Path.Combine(dir, "deploy", "appsettings.json"));
+        Assert.Equal(0, check.WaitForExit(Exit));
+    }
+
+    [Fact]
     public void An_unreachable_device_and_an_unknown_option_get_a_clear_error_and_a_non_zero_exit()
     {
         using (var run = new CliProcess("run", "--device", "tcp://127.0.0.1:1", "--duration", "2s"))

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The closed loop, measured: 1024 channels, 1 kHz SPIKE_COUNTS frames, a 10 000-neuron mass on
+# the CPU backend, loop latency from the last byte of a frame received to its trigger handed
+# to the transport. Three links to the emulator: in process, TCP (neurolink emulate --listen)
+# and a pseudo-terminal (neurolink emulate --pty, as a serial device); then the mass at
+# dt 0.1 ms (10 steps a frame) in process. As root it also runs TCP with the reader and loop
+# threads under SCHED_FIFO (--realtime 20).
+# usage: bench/loop.sh [--seconds S]   (summaries in bench/results/loop-*.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=60
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    *) echo "usage: bench/loop.sh [--seconds S]" >&2; exit 2 ;;
+  esac
+done
+mkdir -p bench/results
+dotnet build -c Release src/Neurolink.Cli -v quiet -nologo >/dev/null
+neurolink=(dotnet src/Neurolink.Cli/bin/Release/net10.0/neurolink.dll)
+echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, ${seconds} s each"
+
+steal() { awk '/^cpu /{print $9}' /proc/stat; }   # jiffies the hypervisor gave to others
+run() { # name, then bench loop options
+  local name="$1"; shift
+  echo "== $name"
+  local s0; s0=$(steal)
+  "${neurolink[@]}" bench loop --channels 1024 --neurons 10000 --seconds "$seconds" --json "bench/results/loop-$name.json" "$@"
+  echo "  CPU time stolen by the hypervisor during the run: $(( ($(steal) - s0) * 1000 / $(getconf CLK_TCK) )) ms (both cores)"
+}
+
+run in-process
+"${neurolink[@]}" emulate --listen tcp://127.0.0.1:7391 --channels 1024 >/dev/null 2>&1 &
+emu=$!
+trap 'kill $emu 2>/dev/null || true' EXIT
+sleep 3
+run tcp --device tcp://127.0.0.1:7391
+[ "$(id -u)" = 0 ] && run tcp-realtime --device tcp://127.0.0.1:7391 --realtime 20
+kill $emu; wait $emu 2>/dev/null || true
+pty_out=$(mktemp)
+"${neurolink[@]}" emulate --pty --channels 1024 >"$pty_out" 2>/dev/null &
+emu=$!
+for _ in $(seq 50); do grep -q serial "$pty_out" && break; sleep 0.1; done
+run pty --device "$(grep -m1 serial "$pty_out")"
+kill $emu; wait $emu 2>/dev/null || true
+rm -f "$pty_out"
+run in-process-dt0.1 --dt 0.1
