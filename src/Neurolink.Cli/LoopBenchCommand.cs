@@ -18,10 +18,11 @@ public static class LoopBenchCommand
         var dt = new Option<double>("--dt") { Description = "Time step of the loop network, ms: 1 (one step per frame) or 0.5, 0.25, 0.2, 0.1", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "CPU backend threads (0: automatic)", DefaultValueFactory = _ => 0 };
         var realtime = new Option<int>("--realtime") { Description = "SCHED_FIFO priority of the reader and loop threads (Linux, root or CAP_SYS_NICE); 0: off", DefaultValueFactory = _ => 0 };
+        var poll = new Option<int>("--poll-us") { Description = "Microseconds the loop thread polls for the next frame before blocking (0: blocks at once)", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the summary to this file" };
         var loop = new Command("loop", "Run the closed loop against a device (the in-process emulator by default) and report losses, deadline misses and loop latency")
         {
-            channels, neurons, seconds, device, backend, dt, threads, realtime, json,
+            channels, neurons, seconds, device, backend, dt, threads, realtime, poll, json,
         };
         loop.SetAction(async (result, cancellationToken) =>
         {
@@ -39,6 +40,7 @@ public static class LoopBenchCommand
                 DtMs = result.GetValue(dt),
                 Threads = result.GetValue(threads),
                 RealtimePriority = result.GetValue(realtime),
+                PollMicroseconds = result.GetValue(poll),
                 StatusIntervalMs = 0,
             };
             IReadOnlyList<string> problems = options.Problems();

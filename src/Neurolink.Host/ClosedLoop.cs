@@ -262,8 +262,19 @@ public sealed class ClosedLoop : IDisposable
 
         try
         {
+            long spin = _options.PollMicroseconds * Stopwatch.Frequency / 1_000_000;
             while (!_stop)
             {
+                if (spin > 0)
+                {
+                    // Poll for the next frame for a while before blocking: no wake-up to wait for.
+                    long until = Stopwatch.GetTimestamp() + spin;
+                    while (!consumer.Available && Stopwatch.GetTimestamp() < until && !_stop)
+                    {
+                        Thread.SpinWait(20);
+                    }
+                }
+
                 if (!consumer.WaitForData(TimeSpan.FromMilliseconds(50)))
                 {
                     continue;

@@ -106,6 +106,12 @@ public sealed record class ClosedLoopOptions
     /// <summary>Steps the mass advances per millisecond of device time comes from the network's dt; this caps the steps one frame may ask for.</summary>
     public int MaxStepsPerFrame { get; init; } = 10_000;
 
+    /// <summary>
+    /// How long the loop thread polls for the next frame before it blocks, microseconds (0: it
+    /// blocks at once). Polling saves the wake-up but holds a core: for a machine with one to spare.
+    /// </summary>
+    public int PollMicroseconds { get; init; }
+
     /// <summary>SCHED_FIFO priority of the loop thread on Linux (0: ordinary scheduling); see <see cref="Device.RealtimeScheduling"/>.</summary>
     public int RealtimePriority { get; init; }
 

@@ -84,7 +84,7 @@ public sealed class LoopRunner : IDisposable
             : NetworkJson.Load(_options.Network);
         CompiledNetwork net = NetworkBuilder.Build(spec);
         _mass = _options.Backend == "gpu" ? new GpuMass(net, GpuTarget.Cuda) : new CpuMass(net, _options.Threads);
-        _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions { Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority });
+        _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions { Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds });
         _armed = _loop;
         HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");
         ArmProblems = _loop.Configure(driver);

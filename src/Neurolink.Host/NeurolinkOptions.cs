@@ -49,6 +49,9 @@ public sealed class NeurolinkOptions
     /// </summary>
     public int RealtimePriority { get; set; }
 
+    /// <summary>Microseconds the loop thread polls for the next frame before blocking (0: none; up to 2000). Saves the wake-up, holds a core.</summary>
+    public int PollMicroseconds { get; set; }
+
     /// <summary>Milliseconds between status lines and log summaries (0: none).</summary>
     public int StatusIntervalMs { get; set; } = 1000;
 
@@ -109,6 +112,11 @@ public sealed class NeurolinkOptions
         if (RealtimePriority is < 0 or > 99)
         {
             problems.Add($"Neurolink:RealtimePriority is {RealtimePriority}: it must be 0 (off) to 99");
+        }
+
+        if (PollMicroseconds is < 0 or > 2000)
+        {
+            problems.Add($"Neurolink:PollMicroseconds is {PollMicroseconds}: it must be 0 (block at once) to 2000");
         }
 
         if (Threads is < 0 or > 1024)

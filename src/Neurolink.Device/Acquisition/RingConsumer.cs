@@ -84,6 +84,9 @@ public sealed unsafe class RingConsumer : IDisposable
 
     internal long ReadPosition => Volatile.Read(ref _read.Value);
 
+    /// <summary>True when an item is there to read (one volatile read: for a consumer that polls).</summary>
+    public bool Available => _readLocal + _held < _ring.WritePosition;
+
     /// <summary>
     /// Releases the item read last, then takes the next one if there is one. The item is a view
     /// into the ring, valid until the next call to this or <see cref="Release"/>.
