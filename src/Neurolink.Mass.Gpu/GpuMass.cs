@@ -407,34 +407,7 @@ public sealed class GpuMass : ISimulatedMass
         MassState state = MassState.Shaped(_net);
         state.Step = _step;
         _stream.Synchronize();
-        Get(_v.View, 0, state.V);
-        Get(_ge.View, 0, state.Ge);
-        Get(_gi.View, 0, state.Gi);
-        Get(_ref.View, 0, state.Ref);
-        Get(_u.View, 0, state.U);
-        Get(_slots.View, 0, state.Slots);
-        Get(_exc.Weight, 0, state.Weights[0]);
-        Get(_inh.Weight, 0, state.Weights[1]);
-        for (int q = 0; q < state.Rules.Length; q++)
-        {
-            RuleTraces t = state.Rules[q];
-            long at = (long)q * _n;
-            Get(_plastic.Pre, at, t.Pre);
-            Get(_plastic.Post, at, t.Post);
-            Get(_plastic.Pre2, at, t.Pre2);
-            Get(_plastic.Post2, at, t.Post2);
-            Get(_plastic.PreStep, at, t.PreStep);
-            Get(_plastic.PostStep, at, t.PostStep);
-        }
-
-        if (state.Eligibility.Length == 2)
-        {
-            Get(_plastic.ExcEligibility, 0, state.Eligibility[0]);
-            Get(_plastic.InhEligibility, 0, state.Eligibility[1]);
-            Get(_plastic.ExcTouched, 0, state.Touched[0]);
-            Get(_plastic.InhTouched, 0, state.Touched[1]);
-        }
-
+        Transfer(state, toDevice: false);
         state.Rewards.Clear();
         state.Rewards.AddRange(_rewards.Entries);
         var spikes = new int[_n];
@@ -462,34 +435,7 @@ public sealed class GpuMass : ISimulatedMass
         FlushSpikes();
         _stream.Synchronize();
         _injectsSinceSync = 0;
-        Put(_v.View, 0, state.V);
-        Put(_ge.View, 0, state.Ge);
-        Put(_gi.View, 0, state.Gi);
-        Put(_ref.View, 0, state.Ref);
-        Put(_u.View, 0, state.U);
-        Put(_slots.View, 0, state.Slots);
-        Put(_exc.Weight, 0, state.Weights[0]);
-        Put(_inh.Weight, 0, state.Weights[1]);
-        for (int q = 0; q < state.Rules.Length; q++)
-        {
-            RuleTraces t = state.Rules[q];
-            long at = (long)q * _n;
-            Put(_plastic.Pre, at, t.Pre);
-            Put(_plastic.Post, at, t.Post);
-            Put(_plastic.Pre2, at, t.Pre2);
-            Put(_plastic.Post2, at, t.Post2);
-            Put(_plastic.PreStep, at, t.PreStep);
-            Put(_plastic.PostStep, at, t.PostStep);
-        }
-
-        if (state.Eligibility.Length == 2)
-        {
-            Put(_plastic.ExcEligibility, 0, state.Eligibility[0]);
-            Put(_plastic.InhEligibility, 0, state.Eligibility[1]);
-            Put(_plastic.ExcTouched, 0, state.Touched[0]);
-            Put(_plastic.InhTouched, 0, state.Touched[1]);
-        }
-
+        Transfer(state, toDevice: true);
         UploadRewards();
 
         // The last step's spikes: the traces take them at the next step (through Last), and
@@ -512,32 +458,66 @@ public sealed class GpuMass : ISimulatedMass
                 _lastRow[i >> 5] |= 1u << (i & 31);
             }
 
-            Put(_record.View, RowOffset(_step - 1), _lastRow);
+            Copy(_record.View, RowOffset(_step - 1), _lastRow, toDevice: true);
         }
 
-        Put(_last.View, 0, last);
+        Copy(_last.View, 0, last, toDevice: true);
         _stream.Synchronize();
     }
 
+    /// <summary>Copies every array a checkpoint holds between the device and <paramref name="state"/>, in one list for both directions.</summary>
+    private void Transfer(MassState state, bool toDevice)
+    {
+        var floats = new List<(ArrayView<float> View, long At, float[] Host)>
+        {
+            (_v.View, 0, state.V), (_ge.View, 0, state.Ge), (_gi.View, 0, state.Gi), (_ref.View, 0, state.Ref), (_u.View, 0, state.U),
+            (_slots.View, 0, state.Slots), (_exc.Weight, 0, state.Weights[0]), (_inh.Weight, 0, state.Weights[1]),
+        };
+        var ints = new List<(ArrayView<int> View, long At, int[] Host)>();
+        for (int q = 0; q < state.Rules.Length; q++)
+        {
+            RuleTraces t = state.Rules[q];
+            long at = (long)q * _n;
+            floats.AddRange([(_plastic.Pre, at, t.Pre), (_plastic.Post, at, t.Post), (_plastic.Pre2, at, t.Pre2), (_plastic.Post2, at, t.Post2)]);
+            ints.AddRange([(_plastic.PreStep, at, t.PreStep), (_plastic.PostStep, at, t.PostStep)]);
+        }
+
+        if (state.Eligibility.Length == 2)
+        {
+            floats.AddRange([(_plastic.ExcEligibility, 0, state.Eligibility[0]), (_plastic.InhEligibility, 0, state.Eligibility[1])]);
+            ints.AddRange([(_plastic.ExcTouched, 0, state.Touched[0]), (_plastic.InhTouched, 0, state.Touched[1])]);
+        }
+
+        foreach ((ArrayView<float> view, long at, float[] host) in floats)
+        {
+            Copy(view, at, host, toDevice);
+        }
+
+        foreach ((ArrayView<int> view, long at, int[] host) in ints)
+        {
+            Copy(view, at, host, toDevice);
+        }
+    }
+
+    private void Copy<T>(ArrayView<T> view, long offset, T[] host, bool toDevice)
+        where T : unmanaged
+    {
+        if (host.Length == 0)
+        {
+            return;
+        }
+
+        if (toDevice)
+        {
+            view.SubView(offset, host.Length).CopyFromCPU(_stream, host);
+        }
+        else
+        {
+            view.SubView(offset, host.Length).CopyToCPU(_stream, host);
+        }
+    }
+
     private long RowOffset(long step) => ((((step / _blockSteps) & 1) * _blockSteps) + (step % _blockSteps)) * _words;
-
-    private void Get<T>(ArrayView<T> view, long offset, T[] into)
-        where T : unmanaged
-    {
-        if (into.Length > 0)
-        {
-            view.SubView(offset, into.Length).CopyToCPU(_stream, into);
-        }
-    }
-
-    private void Put<T>(ArrayView<T> view, long offset, T[] from)
-        where T : unmanaged
-    {
-        if (from.Length > 0)
-        {
-            view.SubView(offset, from.Length).CopyFromCPU(_stream, from);
-        }
-    }
 
     /// <summary>Reads the per-neuron firing statistics (one copy of each array; synchronises).</summary>
     public FiringStatistics ReadStatistics() => new(_count.GetAsArray1D(_stream), _isiSum.GetAsArray1D(_stream), _isiSquares.GetAsArray1D(_stream));
