@@ -60,6 +60,7 @@ public sealed class ClosedLoop : IDisposable
     private long _refusedByDevice, _acknowledged; // from drivers that were replaced (reconnects)
     private HeadstageDriver? _counted;
     private long _lastFinished;
+    private long _allocated;
     private double _sampleRateHz;
     private Exception? _fault;
 
@@ -108,6 +109,9 @@ public sealed class ClosedLoop : IDisposable
 
     /// <summary>Why the loop thread runs without real-time scheduling, or null when it has it (or was not asked to).</summary>
     public string? RealtimeProblem { get; private set; }
+
+    /// <summary>Bytes the loop thread has allocated, as of its last frame (steady state: it stops growing).</summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocated);
 
     /// <summary>The mass.</summary>
     public ISimulatedMass Mass => _mass;
@@ -398,6 +402,7 @@ public sealed class ClosedLoop : IDisposable
 
         long finished = Stopwatch.GetTimestamp();
         _lastFinished = finished;
+        Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
         double latency = (finished - received) * 1e6 / Stopwatch.Frequency;
         _latency.Record(latency);
         _compute.Record((finished - taken) * 1e6 / Stopwatch.Frequency);

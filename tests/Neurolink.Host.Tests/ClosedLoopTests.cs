@@ -80,6 +80,20 @@ public class ClosedLoopTests
     }
 
     [Fact]
+    public void The_loop_allocates_nothing_per_frame_once_running()
+    {
+        using var runner = new LoopRunner(new NeurolinkOptions { Device = "emu://?channels=256", Neurons = 2000, StatusIntervalMs = 0 });
+        runner.Start();
+        ClosedLoop loop = runner.Loop!;
+        Wait(() => loop.Counters.Frames > 500 && loop.Counters.StimSent > 0, TimeSpan.FromSeconds(30));
+        long frames = loop.Counters.Frames, sent = loop.Counters.StimSent, before = loop.AllocatedBytes;
+        Wait(() => loop.Counters.Frames > frames + 1000 && loop.Counters.StimSent > sent + 10, TimeSpan.FromSeconds(30));
+        long after = loop.AllocatedBytes;
+        runner.Stop();
+        Assert.True(after == before, $"the loop thread allocated {after - before} bytes over {loop.Counters.Frames - frames} frames (stimulating included)");
+    }
+
+    [Fact]
     public void The_latency_histogram_gives_its_quantiles_within_a_bucket_and_the_exact_maximum()
     {
         var h = new LatencyHistogram();
