@@ -13,6 +13,7 @@ public static class Program
             RunCommand.Build(),
             ServiceCommands.Emulate(),
             ServiceCommands.CheckConfig(),
+            RecordCommand.Build(),
             DevicesCommand.Build(),
             ProbeCommand.Build(),
             BenchCommand.Build(),
