@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Neurolink on a fresh machine: installs what is missing (cmake, gcc,
-# libusb-1.0-0, through apt-get), builds and runs the
+# libusb-1.0-0, python3-numpy, through apt-get), builds and runs the
 # C reference codec's ctest suite, then every .NET test project. Prints one closing line:
 #   tests: N passed, N failed
 set -uo pipefail
@@ -11,6 +11,8 @@ command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(gcc)
 # libusb comes from the OS; the USB tests load it for real.
 ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0' || need+=(libusb-1.0-0)
+# Recordings are read back with numpy, as users read them (Debian's python3-numpy).
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null

@@ -1,0 +1,225 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Neurolink.Device.Acquisition;
+using Neurolink.Emulator;
+using Neurolink.Protocol;
+using Neurolink.Protocol.Payloads;
+using Xunit.Abstractions;
+
+namespace Neurolink.Recording.Tests;
+
+/// <summary>Recordings from the emulator, read back byte for byte, with numpy, and after a simulated crash.</summary>
+public class RecordingTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void A_recording_holds_every_raw_sample_the_acquisition_delivered_in_the_open_ephys_layout()
+    {
+        string dir = Temp();
+        (short[] expected, long firstSample, int channels) = Record(dir, "emu://?channels=128&seed=5", TimeSpan.FromSeconds(2), crashCopy: null);
+        string rec = Path.Combine(dir, OpenEphysRecorder.RecordingFolder);
+
+        using JsonDocument oebin = JsonDocument.Parse(File.ReadAllText(Path.Combine(rec, "structure.oebin")));
+        JsonElement stream = oebin.RootElement.GetProperty("continuous")[0];
+        Assert.Equal(channels, stream.GetProperty("num_channels").GetInt32());
+        Assert.Equal(30_000, stream.GetProperty("sample_rate").GetDouble());
+        Assert.Equal(channels, stream.GetProperty("channels").GetArrayLength());
+        string folder = Path.Combine(rec, "continuous", stream.GetProperty("folder_name").GetString()!);
+
+        short[] dat = MemoryMarshal.Cast<byte, short>(File.ReadAllBytes(Path.Combine(folder, "continuous.dat"))).ToArray();
+        Assert.True(dat.Length > 30_000 * channels, $"{dat.Length / channels} rows");
+        Assert.Equal(expected, dat);
+        long[] numbers = Npy<long>(Path.Combine(folder, "sample_numbers.npy"));
+        double[] times = Npy<double>(Path.Combine(folder, "timestamps.npy"));
+        Assert.Equal(dat.Length / channels, numbers.Length);
+        Assert.Equal(numbers.Length, times.Length);
+        Assert.Equal(firstSample, numbers[0]);
+        for (int i = 1; i < numbers.Length; i++)
+        {
+            Assert.True(numbers[i] == numbers[i - 1] + 1, $"sample {i}: {numbers[i - 1]} then {numbers[i]} with no loss recorded");
+        }
+
+        Assert.Equal(numbers[^1] / 30_000.0, times[^1]);
+        Assert.True(Npy<long>(Path.Combine(rec, "events", "Neurolink-100.spike_events", "sample_numbers.npy")).Length > 0);
+    }
+
+    [Fact]
+    public void Numpy_reads_the_recording_and_a_copy_taken_mid_run_as_a_crash_would_leave_it()
+    {
+        string python = "/usr/bin/python3";
+        if (!File.Exists(python) || Run(python, "-c \"import numpy\"").Code != 0)
+        {
+            output.WriteLine("numpy is not installed here (apt-get install -y python3-numpy): the numpy check did not run");
+            return;
+        }
+
+        string dir = Temp(), crash = Temp();
+        (short[] expected, _, int channels) = Record(dir, "emu://?channels=64&seed=2", TimeSpan.FromSeconds(3), crashCopy: crash);
+        string script = """
+            import json, sys, numpy as np
+            rec = sys.argv[1]
+            oebin = json.load(open(rec + "/structure.oebin"))
+            c = oebin["continuous"][0]
+            folder = rec + "/continuous/" + c["folder_name"]
+            n = c["num_channels"]
+            data = np.memmap(folder + "continuous.dat", dtype="<i2", mode="r")
+            rows = len(data) // n
+            data = data[: rows * n].reshape(rows, n)
+            numbers = np.load(folder + "sample_numbers.npy")
+            times = np.load(folder + "timestamps.npy")
+            assert len(numbers) <= rows and len(times) == len(numbers), (len(numbers), rows)
+            print(rows, len(numbers), int(data.astype(np.int64).sum()), int(numbers[0]))
+            """;
+        string file = Path.Combine(dir, "check.py");
+        File.WriteAllText(file, script);
+        (int code, string text) = Run(python, $"{file} \"{Path.Combine(dir, OpenEphysRecorder.RecordingFolder)}\"");
+        Assert.True(code == 0, text);
+        string[] f = text.Trim().Split(' ');
+        Assert.Equal(expected.Length / channels, long.Parse(f[0], CultureInfo.InvariantCulture));
+        Assert.Equal(expected.Length / channels, long.Parse(f[1], CultureInfo.InvariantCulture));
+        Assert.Equal(expected.Sum(x => (long)x), long.Parse(f[2], CultureInfo.InvariantCulture));
+
+        // The copy taken while recording (after at least one flush) opens too, up to its last flush.
+        (code, text) = Run(python, $"{file} \"{Path.Combine(crash, OpenEphysRecorder.RecordingFolder)}\"");
+        Assert.True(code == 0, "a recording cut off mid-run did not open: " + text);
+        Assert.True(long.Parse(text.Trim().Split(' ')[1], CultureInfo.InvariantCulture) > 0, text);
+    }
+
+    [Fact]
+    public void Losses_are_written_as_records_and_never_as_zeros()
+    {
+        string dir = Temp();
+        // A device FIFO too small for the raw stream with a slow start: the device reports GAPs.
+        (short[] expected, _, int channels) = Record(dir, "emu://?channels=256&faults=drop:2e-3", TimeSpan.FromSeconds(2), crashCopy: null);
+        string rec = Path.Combine(dir, OpenEphysRecorder.RecordingFolder);
+        string[] losses = File.ReadAllLines(Path.Combine(rec, "losses.jsonl"));
+        Assert.NotEmpty(losses);
+        Assert.All(losses, l => Assert.Contains("\"kind\":", l, StringComparison.Ordinal));
+        long[] numbers = Npy<long>(Path.Combine(rec, "continuous", "Neurolink-100.raw", "sample_numbers.npy"));
+        int jumps = 0;
+        for (int i = 1; i < numbers.Length; i++)
+        {
+            jumps += numbers[i] != numbers[i - 1] + 1 ? 1 : 0;
+        }
+
+        Assert.True(jumps > 0, "frames were dropped, yet the sample numbers never jump");
+        Assert.Equal(expected.Length / channels, numbers.Length); // only what came was written
+    }
+
+    [Fact]
+    public void A_directory_holding_a_recording_is_refused()
+    {
+        string dir = Temp();
+        Record(dir, "emu://?channels=16", TimeSpan.FromMilliseconds(300), crashCopy: null);
+        using var ring = new FrameRing();
+        using RingConsumer consumer = ring.AddConsumer("x");
+        var e = Assert.Throws<IOException>(() => new OpenEphysRecorder(consumer, new RecordingSource("emu://", 16, 30_000, 195), dir));
+        Assert.Contains("already holds a recording", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Records <paramref name="uri"/> for a while; returns the raw samples a second consumer saw, interleaved as full rows.</summary>
+    private static (short[] Samples, long FirstSample, int Channels) Record(string dir, string uri, TimeSpan duration, string? crashCopy)
+    {
+        var (emulator, connector) = HeadstageEmulator.StartInProcess(EmulatorOptions.FromUri(uri));
+        using (emulator)
+        using (connector)
+        {
+            double rate = 0;
+            using var session = new AcquisitionSession(_ => connector.Connect(uri), new AcquisitionOptions
+            {
+                Streams = StreamMask.Raw | StreamMask.Events,
+                Configure = d => rate = d.ReadRegister((uint)Register.SampleRateHz),
+            });
+            RingConsumer forRecorder = session.Ring.AddConsumer("recorder");
+            using RingConsumer check = session.Ring.AddConsumer("check");
+            session.Start();
+            int channels = (int)session.Capabilities!.ChannelCount;
+            var samples = new List<short>();
+            long first = -1;
+            using (var recorder = new OpenEphysRecorder(forRecorder, new RecordingSource(uri, channels, rate, session.Capabilities.RawScaleNv), dir) { FlushInterval = TimeSpan.FromMilliseconds(200) })
+            {
+                recorder.Start();
+                var wall = Stopwatch.StartNew();
+                bool copied = false;
+                while (wall.Elapsed < duration)
+                {
+                    Drain(check, samples, ref first);
+                    if (crashCopy is not null && !copied && wall.Elapsed > duration / 2)
+                    {
+                        Copy(Path.Combine(dir, OpenEphysRecorder.RecordingFolder), Path.Combine(crashCopy, OpenEphysRecorder.RecordingFolder));
+                        copied = true;
+                    }
+
+                    check.WaitForData(TimeSpan.FromMilliseconds(20));
+                }
+
+                session.Stop();
+                Drain(check, samples, ref first);
+            }
+
+            return ([.. samples], first, channels);
+        }
+    }
+
+    private static void Drain(RingConsumer check, List<short> samples, ref long first)
+    {
+        while (check.TryRead(out RingItem item))
+        {
+            if (item.Kind == RingItemKind.Frame && item.Frame.Type == FrameType.RawSamples && RawSamples.TryRead(item.Frame.Payload, out RawSamples raw, out _))
+            {
+                Assert.Equal(0, raw.FirstChannel); // these emulators send every channel in one frame
+                first = first < 0 ? (long)item.Frame.Header.SampleClock : first;
+                foreach (short s in raw.Samples)
+                {
+                    samples.Add(s);
+                }
+            }
+        }
+    }
+
+    private static T[] Npy<T>(string path)
+        where T : unmanaged
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        Assert.Equal(0x93, bytes[0]);
+        Assert.Equal("NUMPY", Encoding.ASCII.GetString(bytes, 1, 5));
+        int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
+        string header = Encoding.ASCII.GetString(bytes, 10, headerLength);
+        int open = header.IndexOf("'shape': (", StringComparison.Ordinal) + 10;
+        long count = long.Parse(header[open..header.IndexOf(',', open)], CultureInfo.InvariantCulture);
+        T[] values = MemoryMarshal.Cast<byte, T>(bytes.AsSpan(10 + headerLength)).ToArray();
+        Assert.Equal(count, values.Length);
+        return values;
+    }
+
+    private static void Copy(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using FileStream copy = File.Create(target);
+            source.CopyTo(copy);
+        }
+    }
+
+    private static string Temp()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "neurolink-rec-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static (int Code, string Text) Run(string file, string arguments)
+    {
+        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process p = Process.Start(start)!;
+        string text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, text);
+    }
+}
