@@ -55,6 +55,11 @@ public sealed class OpenEphysRecorder : IDisposable
     private readonly bool[] _covered;
     private readonly long[] _numbers;
     private readonly double[] _times;
+    private readonly long[] _eventSamples = new long[4096];
+    private readonly double[] _eventTimes = new double[4096];
+    private readonly int[] _eventChannels = new int[4096];
+    private readonly short[] _eventAmplitudes = new short[4096];
+    private readonly int[] _eventUnits = new int[4096];
     private RingConsumer? _consumer; // null once disposed
     private Thread? _thread;
     private volatile bool _stop;
@@ -193,14 +198,28 @@ public sealed class OpenEphysRecorder : IDisposable
                 Raw(frame.Header.SampleClock, raw);
                 break;
             case FrameType.SpikeEvents when SpikeEvents.TryRead(frame.Payload, out SpikeEvents events, out _):
-                foreach (SpikeEvent e in events.Events)
+                ReadOnlySpan<SpikeEvent> all = events.Events;
+                while (!all.IsEmpty)
                 {
-                    long sample = (long)frame.Header.SampleClock + e.SampleOffset;
-                    _spikeSamples.Append(sample);
-                    _spikeTimes.Append(sample / _source.SampleRateHz);
-                    _spikeChannels.Append(e.Channel);
-                    _spikeAmplitudes.Append(e.Amplitude);
-                    _spikeUnits.Append(e.Unit == SpikeEvent.Unsorted ? -1 : e.Unit);
+                    // In batches through fixed arrays: one append per file per batch.
+                    int n = Math.Min(all.Length, _eventSamples.Length);
+                    for (int k = 0; k < n; k++)
+                    {
+                        SpikeEvent e = all[k];
+                        long sample = (long)frame.Header.SampleClock + e.SampleOffset;
+                        _eventSamples[k] = sample;
+                        _eventTimes[k] = sample / _source.SampleRateHz;
+                        _eventChannels[k] = e.Channel;
+                        _eventAmplitudes[k] = e.Amplitude;
+                        _eventUnits[k] = e.Unit == SpikeEvent.Unsorted ? -1 : e.Unit;
+                    }
+
+                    _spikeSamples.Append(_eventSamples.AsSpan(0, n));
+                    _spikeTimes.Append(_eventTimes.AsSpan(0, n));
+                    _spikeChannels.Append(_eventChannels.AsSpan(0, n));
+                    _spikeAmplitudes.Append(_eventAmplitudes.AsSpan(0, n));
+                    _spikeUnits.Append(_eventUnits.AsSpan(0, n));
+                    all = all[n..];
                 }
 
                 Interlocked.Add(ref _spikes, events.Events.Length);
