@@ -23,9 +23,10 @@ public static class RunCommand
         var json = new Option<FileInfo?>("--json") { Description = "Write the summary to this file as JSON" };
         var noStim = new Option<bool>("--no-stim") { Description = "Run the loop without stimulating (triggers are counted, not sent)" };
         var quiet = new Option<bool>("--quiet") { Description = "No status line" };
+        var record = new Option<DirectoryInfo?>("--record") { Description = "Record the session into this directory: raw samples, spike events, stimulation and every loss, in the Open Ephys layout" };
         var command = new Command("run", "Run the closed loop: headstage spike counts into the simulated mass, its output back as stimulation, every frame, measured")
         {
-            device, config, network, neurons, backend, duration, json, noStim, quiet,
+            device, config, network, neurons, backend, duration, json, noStim, quiet, record,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -54,6 +55,7 @@ public static class RunCommand
             Set("Neurons", result.GetValue(neurons)?.ToString(CultureInfo.InvariantCulture));
             Set("Backend", result.GetValue(backend));
             Set("Stimulation:Enabled", result.GetValue(noStim) ? "false" : null);
+            Set("Record", result.GetValue(record)?.FullName);
             return await Run(result.GetValue(config), overrides, stopAfter, result.GetValue(json), result.GetValue(quiet), cancellationToken);
         });
         return command;
@@ -164,7 +166,8 @@ public static class RunCommand
         $"  frames {s.Frames}, lost {s.LostFrames}, CRC errors {s.CrcErrors}, deadline misses {s.DeadlineMisses}, link downs {s.LinkDowns}, reconnects {s.Reconnects}",
         $"  loop latency (last byte in to trigger out): p50 {s.LoopLatencyUs.P50} us, p99 {s.LoopLatencyUs.P99} us, p99.9 {s.LoopLatencyUs.P999} us, max {s.LoopLatencyUs.Max} us",
         $"  stimulation: {s.StimSent} triggers sent, {s.StimAcknowledged} acknowledged, {s.StimRefused} refused, {s.StimSuppressed} output spikes in refractory",
-        $"  rates (Hz): {string.Join(", ", s.RatesHz.Select(r => $"{r.Key} {r.Value}"))}" + (s.Fault is null ? "" : $"{Environment.NewLine}  FAULT: {s.Fault}"));
+        $"  rates (Hz): {string.Join(", ", s.RatesHz.Select(r => $"{r.Key} {r.Value}"))}"
+        + (s.Recording is null ? "" : $"{Environment.NewLine}  recorded {s.RecordedSamples} samples into {s.Recording}") + (s.Fault is null ? "" : $"{Environment.NewLine}  FAULT: {s.Fault}"));
 
     /// <summary>The live status line: on a terminal it rewrites itself; redirected, one line per interval.</summary>
     private sealed class StatusLine(bool quiet)

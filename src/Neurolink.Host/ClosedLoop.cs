@@ -394,7 +394,7 @@ public sealed class ClosedLoop : IDisposable
             Interlocked.Exchange(ref _sending, 1); // a full fence: StopStimulation sees this, or this sees its flag
             if (!_stimulationStopped)
             {
-                Send(triggers);
+                Send(triggers, frame.Header.SampleClock + counts.BinSamples);
             }
 
             Volatile.Write(ref _sending, 0);
@@ -410,7 +410,7 @@ public sealed class ClosedLoop : IDisposable
         Interlocked.Increment(ref _frames);
     }
 
-    private void Send(int triggers)
+    private void Send(int triggers, ulong sampleClock)
     {
         if (!_stim.Enabled)
         {
@@ -446,6 +446,7 @@ public sealed class ClosedLoop : IDisposable
         {
             driver.SendTrigger(_triggers.AsSpan(0, armed));
             Interlocked.Add(ref _sent, armed);
+            _options.OnTrigger?.Invoke(sampleClock, _triggers.AsSpan(0, armed));
         }
         catch (TransportClosedException)
         {

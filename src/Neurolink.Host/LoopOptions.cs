@@ -97,6 +97,9 @@ public sealed record class StimulationOptions
     }
 }
 
+/// <summary>Told of each trigger handed to the transport, on the loop thread: the device sample it answers (the end of the frame) and the programs.</summary>
+public delegate void TriggerHandler(ulong sampleClock, ReadOnlySpan<ushort> programs);
+
 /// <summary>The closed loop's settings.</summary>
 public sealed record class ClosedLoopOptions
 {
@@ -114,6 +117,9 @@ public sealed record class ClosedLoopOptions
 
     /// <summary>SCHED_FIFO priority of the loop thread on Linux (0: ordinary scheduling); see <see cref="Device.RealtimeScheduling"/>.</summary>
     public int RealtimePriority { get; init; }
+
+    /// <summary>Told of each trigger sent (the recorder's stimulation events); null: none.</summary>
+    public TriggerHandler? OnTrigger { get; init; }
 
     /// <summary>Receives each frame's latency in microseconds, on the loop thread (for a metrics histogram); null: none.</summary>
     public Action<double>? OnLatency { get; init; }

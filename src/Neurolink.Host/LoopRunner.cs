@@ -3,6 +3,9 @@ using Neurolink.Device;
 using Neurolink.Device.Acquisition;
 using Neurolink.Mass;
 using Neurolink.Mass.Gpu;
+using Neurolink.Protocol;
+using Neurolink.Protocol.Payloads;
+using Neurolink.Recording;
 using Neurolink.Transport;
 
 namespace Neurolink.Host;
@@ -22,6 +25,8 @@ public sealed class LoopRunner : IDisposable
     private ClosedLoop? _loop;
     private volatile ClosedLoop? _armed; // the loop to arm on reconnects
     private bool _stopped, _disposed;
+    private OpenEphysRecorder? _recorder;
+    private double _sampleRate;
 
     /// <summary>Creates a run from validated settings.</summary>
     /// <exception cref="ArgumentException">The settings have problems (all listed).</exception>
@@ -42,6 +47,9 @@ public sealed class LoopRunner : IDisposable
 
     /// <summary>The loop (null before <see cref="Start"/>).</summary>
     public ClosedLoop? Loop => _loop;
+
+    /// <summary>The recorder (null when not recording).</summary>
+    public OpenEphysRecorder? Recorder => _recorder;
 
     /// <summary>The emulator started for an emu:// device, or null.</summary>
     public Emulator.HeadstageEmulator? Emulator => _opener.Emulator;
@@ -65,26 +73,39 @@ public sealed class LoopRunner : IDisposable
     public void Start()
     {
         DeviceUri uri = DeviceUri.Parse(_options.Device);
+        bool record = !string.IsNullOrWhiteSpace(_options.Record);
         _session = new AcquisitionSession(_ => _opener.Open(uri), new AcquisitionOptions
         {
-            Streams = Protocol.Payloads.StreamMask.Counts,
+            Streams = record ? StreamMask.Counts | StreamMask.Raw | StreamMask.Events : StreamMask.Counts,
             Driver = new HeadstageDriverOptions { RealtimePriority = _options.RealtimePriority },
             Configure = driver =>
             {
+                _sampleRate = driver.ReadRegister((uint)Register.SampleRateHz);
                 if (_armed is { } loop)
                 {
                     ArmProblems = loop.Configure(driver);
                 }
             },
         });
+        RingConsumer? forRecorder = record ? _session.Ring.AddConsumer("recorder") : null; // before START: every frame and loss is the recorder's
         _session.Start();
         int channels = (int)_session.Capabilities!.ChannelCount;
+        if (forRecorder is not null)
+        {
+            _recorder = new OpenEphysRecorder(forRecorder, new RecordingSource(uri.Text, channels, _sampleRate, _session.Capabilities.RawScaleNv), _options.Record!);
+            _recorder.Start();
+        }
+
         NetworkSpec spec = string.IsNullOrWhiteSpace(_options.Network)
             ? LoopNetwork.Default(channels, _options.Neurons, _options.Seed, _options.DtMs)
             : NetworkJson.Load(_options.Network);
         CompiledNetwork net = NetworkBuilder.Build(spec);
         _mass = _options.Backend == "gpu" ? new GpuMass(net, GpuTarget.Cuda) : new CpuMass(net, _options.Threads);
-        _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions { Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds });
+        _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions
+        {
+            Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds,
+            OnTrigger = _recorder is null ? null : RecordTrigger,
+        });
         _armed = _loop;
         HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");
         ArmProblems = _loop.Configure(driver);
@@ -108,7 +129,17 @@ public sealed class LoopRunner : IDisposable
         _loop?.StopStimulation();
         _session?.Stop(); // disarms, then stops acquisition
         _loop?.Stop(TimeSpan.FromSeconds(1));
+        _recorder?.Dispose(); // writes what is left in the ring and flushes
         _clock.Stop();
+    }
+
+    private void RecordTrigger(ulong sampleClock, ReadOnlySpan<ushort> programs)
+    {
+        long channels = _session?.Capabilities?.ChannelCount ?? 0;
+        foreach (ushort p in programs)
+        {
+            _recorder?.RecordStimulation((long)sampleClock, p, _options.Stimulation.Channel(p, channels));
+        }
     }
 
     /// <summary>The run so far (or in all, after <see cref="Stop"/>).</summary>
@@ -152,6 +183,8 @@ public sealed class LoopRunner : IDisposable
             Reconnects = acq.Reconnects,
             RatesHz = rates,
             StimRefusal = _loop?.LastDeviceRefusal,
+            Recording = _recorder?.Folder,
+            RecordedSamples = _recorder?.Counters.Samples ?? 0,
             Fault = _loop?.Fault?.Message,
         };
 

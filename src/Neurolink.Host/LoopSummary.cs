@@ -73,6 +73,12 @@ public sealed record class LoopSummary
     /// <summary>Mean firing rate of each population over the run, Hz.</summary>
     [JsonPropertyName("rates_hz")] public IReadOnlyDictionary<string, double> RatesHz { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>The recording's folder (the one holding structure.oebin), or null when not recording.</summary>
+    [JsonPropertyName("recording")] public string? Recording { get; init; }
+
+    /// <summary>Sample rows recorded.</summary>
+    [JsonPropertyName("recorded_samples")] public long RecordedSamples { get; init; }
+
     /// <summary>The device's reason for the last trigger it refused, or null.</summary>
     [JsonPropertyName("stim_refusal")] public string? StimRefusal { get; init; }
 

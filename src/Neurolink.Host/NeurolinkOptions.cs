@@ -52,6 +52,9 @@ public sealed class NeurolinkOptions
     /// <summary>Microseconds the loop thread polls for the next frame before blocking (0: none; up to 2000). Saves the wake-up, holds a core.</summary>
     public int PollMicroseconds { get; set; }
 
+    /// <summary>Record the session into this directory (Open Ephys layout: raw samples, spike events, stimulation, losses); empty: no recording.</summary>
+    public string? Record { get; set; }
+
     /// <summary>Milliseconds between status lines and log summaries (0: none).</summary>
     public int StatusIntervalMs { get; set; } = 1000;
 
@@ -125,6 +128,11 @@ public sealed class NeurolinkOptions
         }
 
         problems.AddRange((Stimulation ?? new()).Problems("Neurolink:Stimulation:"));
+        if (!string.IsNullOrWhiteSpace(Record) && File.Exists(Path.Combine(Record, Recording.OpenEphysRecorder.RecordingFolder, "structure.oebin")))
+        {
+            problems.Add($"Neurolink:Record \"{Record}\" already holds a recording: choose another directory, or move that one away");
+        }
+
         if (StatusIntervalMs is < 0 or > 3_600_000)
         {
             problems.Add($"Neurolink:StatusIntervalMs is {StatusIntervalMs}: it must be 0 (off) to 3600000");

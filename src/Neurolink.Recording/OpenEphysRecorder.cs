@@ -29,7 +29,8 @@ public readonly record struct RecordingCounters(long Samples, long SpikeEvents, 
 /// <c>sample_numbers.npy</c> (the device's sample clock) and <c>timestamps.npy</c> (seconds).
 /// Beside them, in folders Open Ephys readers skip: spike events
 /// (<c>events/Neurolink-100.spike_events/</c>: sample_numbers, timestamps, channels, amplitudes,
-/// units) and <c>losses.jsonl</c>, one line per loss the acquisition saw (sequence gap, ring
+/// units), stimulation (<c>events/Neurolink-100.stimulation/</c>: sample_numbers, timestamps,
+/// programs, channels; from the closed loop) and <c>losses.jsonl</c>, one line per loss the acquisition saw (sequence gap, ring
 /// overrun, link down, device GAP): data missing is never written as zeros; the sample numbers
 /// jump there. Everything is flushed every <see cref="FlushInterval"/> with the .npy headers
 /// updated, so a recording cut off by a crash reads up to its last flush.
@@ -51,6 +52,14 @@ public sealed class OpenEphysRecorder : IDisposable
     private readonly NpyWriter<short> _spikeAmplitudes;
     private readonly NpyWriter<int> _spikeUnits;
     private readonly StreamWriter _losses;
+    private readonly NpyWriter<long> _stimSamples;
+    private readonly NpyWriter<double> _stimTimes;
+    private readonly NpyWriter<int> _stimPrograms;
+    private readonly NpyWriter<int> _stimChannels;
+    private readonly (long Sample, int Program, int Channel)[] _stimQueue = new (long, int, int)[65536];
+    private readonly object _stimGate = new();
+    private int _stimHead, _stimCount;
+    private long _stimDropped, _stimWritten;
     private readonly short[] _row;          // rows being assembled from channel blocks
     private readonly bool[] _covered;
     private readonly long[] _numbers;
@@ -100,6 +109,12 @@ public sealed class OpenEphysRecorder : IDisposable
         _spikeAmplitudes = new NpyWriter<short>(Path.Combine(events, "amplitudes.npy"));
         _spikeUnits = new NpyWriter<int>(Path.Combine(events, "units.npy"));
         _losses = new StreamWriter(Path.Combine(_dir, "losses.jsonl"));
+        string stim = Path.Combine(_dir, "events", "Neurolink-100.stimulation");
+        Directory.CreateDirectory(stim);
+        _stimSamples = new NpyWriter<long>(Path.Combine(stim, "sample_numbers.npy"));
+        _stimTimes = new NpyWriter<double>(Path.Combine(stim, "timestamps.npy"));
+        _stimPrograms = new NpyWriter<int>(Path.Combine(stim, "programs.npy"));
+        _stimChannels = new NpyWriter<int>(Path.Combine(stim, "channels.npy"));
         WriteStructure();
         _row = new short[ushort.MaxValue * source.Channels];
         _covered = new bool[source.Channels];
@@ -118,6 +133,28 @@ public sealed class OpenEphysRecorder : IDisposable
 
     /// <summary>What was written so far.</summary>
     public RecordingCounters Counters => new(Interlocked.Read(ref _samples), Interlocked.Read(ref _spikes), Interlocked.Read(ref _lossCount), Interlocked.Read(ref _incomplete), Interlocked.Read(ref _samples) * 2 * _source.Channels);
+
+    /// <summary>
+    /// Records a stimulation (a program triggered on a channel at a device sample), from any
+    /// thread, without allocating or waiting: it is queued and written by the recorder's thread.
+    /// If 65 536 are waiting the newest is dropped and counted (the count goes to losses.jsonl).
+    /// </summary>
+    public void RecordStimulation(long sample, int program, int channel)
+    {
+        lock (_stimGate)
+        {
+            if (_stimCount == _stimQueue.Length)
+            {
+                _stimDropped++;
+                return;
+            }
+
+            _stimQueue[(_stimHead + _stimCount++) % _stimQueue.Length] = (sample, program, channel);
+        }
+    }
+
+    /// <summary>Stimulation events written.</summary>
+    public long StimulationEvents => Interlocked.Read(ref _stimWritten);
 
     /// <summary>Starts writing, on its own thread, every item the consumer has and gets.</summary>
     public void Start()
@@ -139,8 +176,9 @@ public sealed class OpenEphysRecorder : IDisposable
         _consumer?.Dispose();
         _consumer = null;
         FlushRows();
+        DrainStimulation();
         FlushAll();
-        foreach (IDisposable d in (IDisposable[])[_dat, _sampleNumbers, _timestamps, _spikeSamples, _spikeTimes, _spikeChannels, _spikeAmplitudes, _spikeUnits, _losses])
+        foreach (IDisposable d in (IDisposable[])[_dat, _sampleNumbers, _timestamps, _spikeSamples, _spikeTimes, _spikeChannels, _spikeAmplitudes, _spikeUnits, _losses, _stimSamples, _stimTimes, _stimPrograms, _stimChannels])
         {
             d.Dispose();
         }
@@ -170,6 +208,7 @@ public sealed class OpenEphysRecorder : IDisposable
 
                 if (Stopwatch.GetTimestamp() >= nextFlush)
                 {
+                    DrainStimulation();
                     FlushAll();
                     nextFlush = Stopwatch.GetTimestamp() + (long)(FlushInterval.TotalSeconds * Stopwatch.Frequency);
                 }
@@ -335,6 +374,43 @@ public sealed class OpenEphysRecorder : IDisposable
         Interlocked.Increment(ref _lossCount);
     }
 
+    private void DrainStimulation()
+    {
+        long dropped;
+        lock (_stimGate)
+        {
+            dropped = _stimDropped;
+            _stimDropped = 0;
+        }
+
+        if (dropped > 0)
+        {
+            WriteLoss("stimulation_records_dropped", 0, 0, 0, $"{dropped} stimulation events came faster than they could be written and were not recorded");
+        }
+
+        while (true)
+        {
+            (long Sample, int Program, int Channel) e;
+            lock (_stimGate)
+            {
+                if (_stimCount == 0)
+                {
+                    return;
+                }
+
+                e = _stimQueue[_stimHead];
+                _stimHead = (_stimHead + 1) % _stimQueue.Length;
+                _stimCount--;
+            }
+
+            _stimSamples.Append(e.Sample);
+            _stimTimes.Append(e.Sample / _source.SampleRateHz);
+            _stimPrograms.Append(e.Program);
+            _stimChannels.Append(e.Channel);
+            Interlocked.Increment(ref _stimWritten);
+        }
+    }
+
     private void FlushAll()
     {
         _dat.Flush();
@@ -345,6 +421,10 @@ public sealed class OpenEphysRecorder : IDisposable
         _spikeChannels.Flush();
         _spikeAmplitudes.Flush();
         _spikeUnits.Flush();
+        _stimSamples.Flush();
+        _stimTimes.Flush();
+        _stimPrograms.Flush();
+        _stimChannels.Flush();
 
         _losses.Flush();
     }
@@ -390,6 +470,7 @@ public sealed class OpenEphysRecorder : IDisposable
                 ["device"] = _source.Device,
                 ["losses"] = "losses.jsonl",
                 ["spike_events"] = "events/Neurolink-100.spike_events/",
+                ["stimulation"] = "events/Neurolink-100.stimulation/",
             },
         };
         File.WriteAllText(Path.Combine(_dir, "structure.oebin"), structure.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -94,6 +94,32 @@ public class ClosedLoopTests
     }
 
     [Fact]
+    public void A_recorded_run_holds_the_raw_samples_and_every_stimulation_sent()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "neurolink-loop-rec-" + Guid.NewGuid().ToString("N"));
+        LoopSummary s;
+        long stimEvents;
+        using (var runner = new LoopRunner(new NeurolinkOptions { Device = "emu://?channels=64", Neurons = 1000, StatusIntervalMs = 0, Record = dir }))
+        {
+            runner.Start();
+            Wait(() => runner.Loop!.Counters.StimSent > 20 && runner.Loop.Counters.Frames > 1500, TimeSpan.FromSeconds(30));
+            runner.Stop();
+            s = runner.Summary();
+            stimEvents = runner.Recorder!.StimulationEvents;
+        }
+
+        string rec = Path.Combine(dir, Recording.OpenEphysRecorder.RecordingFolder);
+        Assert.Equal(rec, s.Recording);
+        Assert.True(s.RecordedSamples > 30_000, $"{s.RecordedSamples} samples");
+        Assert.Equal(s.RecordedSamples * 64 * 2, new FileInfo(Path.Combine(rec, "continuous", "Neurolink-100.raw", "continuous.dat")).Length);
+        Assert.Equal(s.StimSent, stimEvents);
+        long npy = new FileInfo(Path.Combine(rec, "events", "Neurolink-100.stimulation", "programs.npy")).Length;
+        Assert.Equal(128 + (4 * s.StimSent), npy);
+        Assert.Equal(0, s.LostFrames);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void The_latency_histogram_gives_its_quantiles_within_a_bucket_and_the_exact_maximum()
     {
         var h = new LatencyHistogram();
