@@ -20,7 +20,8 @@ public static class RecordCommand
         var device = new Argument<string>("device") { Description = "The headstage: emu://?channels=1024, tcp://..., serial://..., usb://..." };
         var output = new Option<DirectoryInfo>("--out") { Description = "The directory to record into (Open Ephys layout below it)", Required = true };
         var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds; default: until Ctrl+C" };
-        var command = new Command("record", "Record raw samples, spike events and every loss in the Open Ephys binary layout (Kilosort and SpikeInterface read it as is)") { device, output, seconds };
+        var probe = new Option<FileInfo?>("--probe") { Description = "A probeinterface JSON file to put beside the recording (the built-in emulator's geometry is written without one)" };
+        var command = new Command("record", "Record raw samples, spike events and every loss in the Open Ephys binary layout (Kilosort and SpikeInterface read it as is)") { device, output, seconds, probe };
         command.SetAction(async (result, cancellationToken) =>
         {
             if (!DeviceUri.TryParse(result.GetValue(device), out DeviceUri? uri, out string? error))
@@ -46,9 +47,10 @@ public static class RecordCommand
             {
                 session.Start();
                 Capabilities caps = session.Capabilities!;
-                recorder = new OpenEphysRecorder(consumer, new RecordingSource(uri!.Text, (int)caps.ChannelCount, rate, caps.RawScaleNv), result.GetValue(output)!.FullName);
+                recorder = new OpenEphysRecorder(consumer, new RecordingSource(uri!.Text, (int)caps.ChannelCount, rate, caps.RawScaleNv,
+                    DeviceOpener.Probe(uri, (int)caps.ChannelCount), result.GetValue(probe)?.FullName), result.GetValue(output)!.FullName);
             }
-            catch (Exception e) when (e is TransportException or DeviceException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is TransportException or DeviceException or IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 consumer.Dispose();
                 return Program.Fail($"cannot record: {e.Message}");

@@ -24,9 +24,10 @@ public static class RunCommand
         var noStim = new Option<bool>("--no-stim") { Description = "Run the loop without stimulating (triggers are counted, not sent)" };
         var quiet = new Option<bool>("--quiet") { Description = "No status line" };
         var record = new Option<DirectoryInfo?>("--record") { Description = "Record the session into this directory: raw samples, spike events, stimulation and every loss, in the Open Ephys layout" };
+        var probe = new Option<FileInfo?>("--probe") { Description = "A probeinterface JSON file to put beside the recording" };
         var command = new Command("run", "Run the closed loop: headstage spike counts into the simulated mass, its output back as stimulation, every frame, measured")
         {
-            device, config, network, neurons, backend, duration, json, noStim, quiet, record,
+            device, config, network, neurons, backend, duration, json, noStim, quiet, record, probe,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -56,6 +57,7 @@ public static class RunCommand
             Set("Backend", result.GetValue(backend));
             Set("Stimulation:Enabled", result.GetValue(noStim) ? "false" : null);
             Set("Record", result.GetValue(record)?.FullName);
+            Set("Probe", result.GetValue(probe)?.FullName);
             return await Run(result.GetValue(config), overrides, stopAfter, result.GetValue(json), result.GetValue(quiet), cancellationToken);
         });
         return command;

@@ -48,7 +48,7 @@ public sealed class ClosedLoopService(
         {
             await Task.Run(runner.Start, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is TransportException or DeviceException or NotSupportedException or NetworkSpecException or IOException)
+        catch (Exception e) when (e is TransportException or DeviceException or NotSupportedException or NetworkSpecException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
             Log.StartFailed(logger, e.Message);
             runner.Dispose();

@@ -40,6 +40,30 @@ public sealed class DeviceOpener : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where the channels' contacts are, when this program knows: for the built-in emulator, its
+    /// electrode geometry (a grid seen from above, or a shank's columns by depth); null otherwise
+    /// (give a probeinterface file with --probe).
+    /// </summary>
+    public static Recording.ProbeMap? Probe(DeviceUri uri, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (uri.Kind != DeviceKind.Emulator)
+        {
+            return null;
+        }
+
+        EmulatorOptions options = EmulatorOptions.FromUri(uri.Text);
+        var geometry = Neurolink.Emulator.Tissue.ElectrodeGeometry.Create(options.Geometry, channels);
+        var positions = new (double X, double Y)[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            positions[c] = geometry.Name == "grid" ? (geometry.X[c], geometry.Y[c]) : (geometry.X[c], geometry.Z[c]);
+        }
+
+        return new Recording.ProbeMap("neurolink-emulator-" + geometry.Name, positions);
+    }
+
     /// <summary>Stops the emulator, if one was started.</summary>
     public void Dispose()
     {

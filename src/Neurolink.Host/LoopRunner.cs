@@ -92,7 +92,7 @@ public sealed class LoopRunner : IDisposable
         int channels = (int)_session.Capabilities!.ChannelCount;
         if (forRecorder is not null)
         {
-            _recorder = new OpenEphysRecorder(forRecorder, new RecordingSource(uri.Text, channels, _sampleRate, _session.Capabilities.RawScaleNv), _options.Record!);
+            _recorder = new OpenEphysRecorder(forRecorder, new RecordingSource(uri.Text, channels, _sampleRate, _session.Capabilities.RawScaleNv, DeviceOpener.Probe(uri, channels), string.IsNullOrWhiteSpace(_options.Probe) ? null : _options.Probe), _options.Record!);
             _recorder.Start();
         }
 

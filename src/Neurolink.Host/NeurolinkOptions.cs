@@ -55,6 +55,9 @@ public sealed class NeurolinkOptions
     /// <summary>Record the session into this directory (Open Ephys layout: raw samples, spike events, stimulation, losses); empty: no recording.</summary>
     public string? Record { get; set; }
 
+    /// <summary>A probeinterface file to put beside the recording (the built-in emulator's geometry is written without one).</summary>
+    public string? Probe { get; set; }
+
     /// <summary>Milliseconds between status lines and log summaries (0: none).</summary>
     public int StatusIntervalMs { get; set; } = 1000;
 
@@ -131,6 +134,11 @@ public sealed class NeurolinkOptions
         if (!string.IsNullOrWhiteSpace(Record) && File.Exists(Path.Combine(Record, Recording.OpenEphysRecorder.RecordingFolder, "structure.oebin")))
         {
             problems.Add($"Neurolink:Record \"{Record}\" already holds a recording: choose another directory, or move that one away");
+        }
+
+        if (!string.IsNullOrWhiteSpace(Probe) && !File.Exists(Probe))
+        {
+            problems.Add($"Neurolink:Probe \"{Probe}\": no such file; give a probeinterface JSON file");
         }
 
         if (StatusIntervalMs is < 0 or > 3_600_000)

@@ -12,7 +12,9 @@ namespace Neurolink.Recording;
 /// <param name="Channels">Recording channels.</param>
 /// <param name="SampleRateHz">Sample rate.</param>
 /// <param name="RawScaleNv">Nanovolts per raw LSB (Open Ephys's bit_volts is this / 1000, in uV).</param>
-public sealed record class RecordingSource(string Device, int Channels, double SampleRateHz, double RawScaleNv);
+/// <param name="Probe">Where the channels' contacts are (written as probe.json), or null when not known.</param>
+/// <param name="ProbeFile">A probeinterface file to copy beside the recording instead, or null.</param>
+public sealed record class RecordingSource(string Device, int Channels, double SampleRateHz, double RawScaleNv, ProbeMap? Probe = null, string? ProbeFile = null);
 
 /// <summary>What a recorder wrote.</summary>
 /// <param name="Samples">Sample rows in continuous.dat.</param>
@@ -29,7 +31,7 @@ public readonly record struct RecordingCounters(long Samples, long SpikeEvents, 
 /// <c>sample_numbers.npy</c> (the device's sample clock) and <c>timestamps.npy</c> (seconds).
 /// Beside them, in folders Open Ephys readers skip: spike events
 /// (<c>events/Neurolink-100.spike_events/</c>: sample_numbers, timestamps, channels, amplitudes,
-/// units), stimulation (<c>events/Neurolink-100.stimulation/</c>: sample_numbers, timestamps,
+/// units), <c>probe.json</c> (probeinterface: where each channel's contact is, when known), stimulation (<c>events/Neurolink-100.stimulation/</c>: sample_numbers, timestamps,
 /// programs, channels; from the closed loop) and <c>losses.jsonl</c>, one line per loss the acquisition saw (sequence gap, ring
 /// overrun, link down, device GAP): data missing is never written as zeros; the sample numbers
 /// jump there. Everything is flushed every <see cref="FlushInterval"/> with the .npy headers
@@ -116,6 +118,16 @@ public sealed class OpenEphysRecorder : IDisposable
         _stimPrograms = new NpyWriter<int>(Path.Combine(stim, "programs.npy"));
         _stimChannels = new NpyWriter<int>(Path.Combine(stim, "channels.npy"));
         WriteStructure();
+        if (source.ProbeFile is not null)
+        {
+            ProbeMap.Check(source.ProbeFile, source.Channels);
+            File.Copy(source.ProbeFile, Path.Combine(_dir, "probe.json"));
+        }
+        else if (source.Probe is not null)
+        {
+            File.WriteAllText(Path.Combine(_dir, "probe.json"), source.Probe.ToJson());
+        }
+
         _row = new short[ushort.MaxValue * source.Channels];
         _covered = new bool[source.Channels];
         _numbers = new long[ushort.MaxValue];

@@ -120,6 +120,30 @@ public class RecordingTests(ITestOutputHelper output)
         Assert.Contains("already holds a recording", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_probe_map_is_written_as_probeinterface_and_a_wrong_probe_file_is_refused()
+    {
+        string dir = Temp();
+        var positions = Enumerable.Range(0, 16).Select(i => (X: (double)(i % 4) * 400, Y: (double)(i / 4) * 400)).ToArray();
+        using (var ring = new FrameRing())
+        using (var recorder = new OpenEphysRecorder(ring.AddConsumer("r"), new RecordingSource("emu://", 16, 30_000, 195, new ProbeMap("grid", positions)), dir))
+        {
+        }
+
+        using JsonDocument probe = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, OpenEphysRecorder.RecordingFolder, "probe.json")));
+        Assert.Equal("probeinterface", probe.RootElement.GetProperty("specification").GetString());
+        JsonElement p = probe.RootElement.GetProperty("probes")[0];
+        Assert.Equal(16, p.GetProperty("contact_positions").GetArrayLength());
+        Assert.Equal(1200, p.GetProperty("contact_positions")[15][0].GetDouble());
+        Assert.Equal(15, p.GetProperty("device_channel_indices")[15].GetInt32());
+
+        string wrong = Path.Combine(Temp(), "probe.json");
+        File.WriteAllText(wrong, new ProbeMap("small", positions[..8]).ToJson());
+        using var ring2 = new FrameRing();
+        var e = Assert.Throws<InvalidDataException>(() => new OpenEphysRecorder(ring2.AddConsumer("r"), new RecordingSource("emu://", 16, 30_000, 195, ProbeFile: wrong), Temp()));
+        Assert.Contains("maps 8 contacts", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Records <paramref name="uri"/> for a while; returns the raw samples a second consumer saw, interleaved as full rows.</summary>
     private static (short[] Samples, long FirstSample, int Channels) Record(string dir, string uri, TimeSpan duration, string? crashCopy)
     {
