@@ -42,6 +42,13 @@ public sealed record class EmulatorOptions
     /// <summary>Keep every true spike and the hidden signal in the ground truth (memory grows with time).</summary>
     public bool RecordGroundTruth { get; init; }
 
+    /// <summary>
+    /// A recording to replay (the --out directory of <c>neurolink record</c>): its raw rows are the
+    /// device's samples, from its first sample number on, and its spike events and counts are
+    /// detected again from them on the device; the device stops at its end.
+    /// </summary>
+    public RecordedRows? Recording { get; init; }
+
     /// <summary>Reads settings from an <c>emu://?channels=256&amp;seed=3</c> device URI (paced clock unless it says clock=virtual).</summary>
     /// <exception cref="FormatException">Not an emu:// URI, or a bad setting, named in the message.</exception>
     public static EmulatorOptions FromUri(string uri)

@@ -70,6 +70,15 @@ public sealed class HeadstageEmulator : IDisposable
         return (emulator, connector);
     }
 
+    /// <summary>True once a replayed recording (<see cref="EmulatorOptions.Recording"/>) has been sent to its end: the device is gone.</summary>
+    public bool ReplayFinished
+    {
+        get => Volatile.Read(ref _replayFinished);
+        private set => Volatile.Write(ref _replayFinished, value);
+    }
+
+    private bool _replayFinished;
+
     /// <summary>Starts the emulator's thread.</summary>
     public void Start() => _thread.Start();
 
@@ -107,6 +116,10 @@ public sealed class HeadstageEmulator : IDisposable
                 Serve(link);
                 _firmware.OnLinkReset();
                 _wire.Clear();
+                if (ReplayFinished)
+                {
+                    return; // nothing left to serve
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -146,7 +159,7 @@ public sealed class HeadstageEmulator : IDisposable
             {
                 // The device clock is a hardware counter: catch it up to now in one go, so that
                 // PONGs and ACKs carry the time they really arrived (the FIFO takes the burst).
-                ulong target = pacedOrigin + (ulong)(wall.Elapsed.TotalSeconds * rate);
+                ulong target = Math.Min(pacedOrigin + (ulong)(wall.Elapsed.TotalSeconds * rate), _firmware.ReplayEnd);
                 if (target > _firmware.Clock)
                 {
                     _firmware.Advance(target - _firmware.Clock);
@@ -161,10 +174,18 @@ public sealed class HeadstageEmulator : IDisposable
                 busy = true;
             }
 
-            if (_options.Clock == EmulatorClock.Virtual && _firmware.Acquiring && _firmware.Output.PendingBytes + _wire.Pending < VirtualAheadBytes)
+            if (_options.Clock == EmulatorClock.Virtual && _firmware.Acquiring && _firmware.Output.PendingBytes + _wire.Pending < VirtualAheadBytes && _firmware.Clock < _firmware.ReplayEnd)
             {
-                _firmware.Advance((ulong)_firmware.Tissue.SampleRateHz / 1000);
+                _firmware.Advance(Math.Min((ulong)_firmware.Tissue.SampleRateHz / 1000, _firmware.ReplayEnd - _firmware.Clock));
                 busy = true;
+            }
+
+            if (_firmware.Acquiring && _firmware.Clock >= _firmware.ReplayEnd && _firmware.Output.PendingBytes == 0 && _wire.Pending == 0)
+            {
+                // A replayed recording has ended: the device says everything, then goes away.
+                ReplayFinished = true;
+                FlushBeforeDisconnect(link);
+                return;
             }
 
             long nowMs = wall.ElapsedMilliseconds;

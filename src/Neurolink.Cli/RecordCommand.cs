@@ -63,7 +63,12 @@ public static class RecordCommand
                 Console.Error.WriteLine($"neurolink: recording {uri} ({session.Capabilities!.ChannelCount} channels at {rate} Hz) into {recorder.Folder}; Ctrl+C stops");
                 try
                 {
-                    await Task.Delay(result.GetValue(seconds) is { } limit ? TimeSpan.FromSeconds(limit) : Timeout.InfiniteTimeSpan, cancellationToken);
+                    // Until the time is up, Ctrl+C, or the end of a replayed recording (file://).
+                    double limit = result.GetValue(seconds) ?? double.PositiveInfinity;
+                    while (wall.Elapsed.TotalSeconds < limit && !opener.ReplayFinished)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(Math.Min(0.1, Math.Max(0.001, limit - wall.Elapsed.TotalSeconds))), cancellationToken);
+                    }
                 }
                 catch (OperationCanceledException)
                 {

@@ -27,6 +27,7 @@ public sealed class ClosedLoopService(
     private readonly NeurolinkOptions _options = options.Value;
     private LoopRunner? _runner;
     private Timer? _status;
+    private Timer? _end;
     private LinkState _lastState = LinkState.Acquiring;
 
     /// <summary>The run (null before start).</summary>
@@ -79,6 +80,15 @@ public sealed class ClosedLoopService(
         {
             _status = new Timer(_ => Status(), null, _options.StatusIntervalMs, _options.StatusIntervalMs);
         }
+
+        // A replayed recording ends: so does the run.
+        _end = new Timer(_ =>
+        {
+            if (runner.DeviceFinished)
+            {
+                lifetime.StopApplication();
+            }
+        }, null, 200, 200);
     }
 
     /// <summary>Stops in the safe order and logs the summary.</summary>
@@ -87,6 +97,11 @@ public sealed class ClosedLoopService(
         if (_status is not null)
         {
             await _status.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_end is not null)
+        {
+            await _end.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_runner is not { } runner || Final is not null)
@@ -106,6 +121,7 @@ public sealed class ClosedLoopService(
     public void Dispose()
     {
         _status?.Dispose();
+        _end?.Dispose();
         _runner?.Dispose();
     }
 
@@ -117,7 +133,7 @@ public sealed class ClosedLoopService(
         }
 
         LinkState state = session.State;
-        if (state != _lastState && state == LinkState.Reconnecting)
+        if (state != _lastState && state == LinkState.Reconnecting && !runner.DeviceFinished)
         {
             Log.LinkDown(logger, "down", session.LastError);
         }

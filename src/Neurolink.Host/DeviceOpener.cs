@@ -4,11 +4,12 @@ using Neurolink.Transport.Usb;
 
 namespace Neurolink.Host;
 
-/// <summary>Turns a device URI into an open transport; for emu:// it also starts the emulator in process.</summary>
+/// <summary>Turns a device URI into an open transport; for emu:// it also starts the emulator in process, and for file:// an emulated device that replays the recording.</summary>
 public sealed class DeviceOpener : IDisposable
 {
     private HeadstageEmulator? _emulator;
     private InProcessConnector? _connector;
+    private RecordedRows? _recording;
 
     /// <summary>The emulator started for an emu:// URI, or null.</summary>
     public HeadstageEmulator? Emulator => _emulator;
@@ -35,8 +36,42 @@ public sealed class DeviceOpener : IDisposable
                 return SerialTransport.Open(uri);
             case DeviceKind.Usb:
                 return UsbTransport.Open(uri);
+            case DeviceKind.File:
+                if (_connector is null)
+                {
+                    // A recording replayed by an emulated device: file://DIR (real time) or file://DIR?speed=max.
+                    bool fast = uri.Query.Split('&').Contains("speed=max");
+                    if (uri.Query.Length > 0 && !fast && uri.Query != "speed=realtime")
+                    {
+                        throw new TransportException($"device {uri}: the only setting of a replay is speed=realtime (the default) or speed=max");
+                    }
+
+                    RecordedRows recording;
+                    try
+                    {
+                        recording = new RecordedRows(uri.Path!);
+                    }
+                    catch (FormatException e)
+                    {
+                        throw new TransportException($"device {uri}: {e.Message}");
+                    }
+
+                    _recording = recording;
+                    (_emulator, _connector) = HeadstageEmulator.StartInProcess(new EmulatorOptions
+                    {
+                        Channels = recording.Channels,
+                        Recording = recording,
+                        Clock = fast ? EmulatorClock.Virtual : EmulatorClock.Paced,
+                    });
+                }
+                else if (_emulator!.ReplayFinished)
+                {
+                    throw new TransportException($"device {uri}: the recording has been replayed to its end ({_recording!.Rows} rows)");
+                }
+
+                return _connector.Connect(uri.Text);
             default:
-                throw new TransportException($"device {uri}: replaying a recording (file://) is not built yet");
+                throw new TransportException($"device {uri}: this kind of device is not supported");
         }
     }
 
@@ -64,10 +99,14 @@ public sealed class DeviceOpener : IDisposable
         return new Recording.ProbeMap("neurolink-emulator-" + geometry.Name, positions);
     }
 
+    /// <summary>True once a replayed recording (file://) has been sent to its end.</summary>
+    public bool ReplayFinished => _emulator?.ReplayFinished == true;
+
     /// <summary>Stops the emulator, if one was started.</summary>
     public void Dispose()
     {
         _emulator?.Dispose();
         _connector?.Dispose();
+        _recording?.Dispose();
     }
 }

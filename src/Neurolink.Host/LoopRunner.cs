@@ -48,6 +48,9 @@ public sealed class LoopRunner : IDisposable
     /// <summary>The loop (null before <see cref="Start"/>).</summary>
     public ClosedLoop? Loop => _loop;
 
+    /// <summary>True once a replayed recording (file://) has been sent to its end: the run has nothing more to do.</summary>
+    public bool DeviceFinished => _opener.ReplayFinished;
+
     /// <summary>The recorder (null when not recording).</summary>
     public OpenEphysRecorder? Recorder => _recorder;
 

@@ -98,7 +98,7 @@ public sealed record class DeviceUri
                     return false;
                 }
 
-                uri = new DeviceUri(DeviceKind.File, text) { Path = body };
+                uri = new DeviceUri(DeviceKind.File, text) { Path = body, Query = query };
                 return true;
             case "serial":
                 if (body.Length == 0)

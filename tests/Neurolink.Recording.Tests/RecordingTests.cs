@@ -121,6 +121,69 @@ public class RecordingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_recording_replayed_as_a_device_gives_back_its_frames_and_records_the_same()
+    {
+        string original = Temp(), replayed = Temp();
+        RecordThrough($"emu://?channels=32&seed=9", original, TimeSpan.FromSeconds(1.5));
+        var sw = Stopwatch.StartNew();
+        RecordThrough($"file://{original}?speed=max", replayed, TimeSpan.FromSeconds(60)); // ends by itself at the end of the recording
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "the replay did not end at the end of the recording");
+
+        string a = Path.Combine(original, OpenEphysRecorder.RecordingFolder), b = Path.Combine(replayed, OpenEphysRecorder.RecordingFolder);
+        byte[] datA = File.ReadAllBytes(Path.Combine(a, "continuous", "Neurolink-100.raw", "continuous.dat"));
+        byte[] datB = File.ReadAllBytes(Path.Combine(b, "continuous", "Neurolink-100.raw", "continuous.dat"));
+        int frameBytes = 32 * 2 * 32; // 32 rows a frame: a partial last frame is not sent again
+        Assert.True(datB.Length > datA.Length - frameBytes && datB.Length <= datA.Length, $"{datA.Length} bytes recorded, {datB.Length} replayed");
+        Assert.True(datA.AsSpan(0, datB.Length).SequenceEqual(datB), "the replayed samples differ");
+        long[] numbersA = Npy<long>(Path.Combine(a, "continuous", "Neurolink-100.raw", "sample_numbers.npy"));
+        long[] numbersB = Npy<long>(Path.Combine(b, "continuous", "Neurolink-100.raw", "sample_numbers.npy"));
+        Assert.Equal(numbersA[..numbersB.Length], numbersB); // the same clocks, from the recording's first sample number
+
+        // Spike events are detected again on the replaying device, from the same samples, with the same settings.
+        long[] eventsA = Npy<long>(Path.Combine(a, "events", "Neurolink-100.spike_events", "sample_numbers.npy"));
+        long[] eventsB = Npy<long>(Path.Combine(b, "events", "Neurolink-100.spike_events", "sample_numbers.npy"));
+        Assert.NotEmpty(eventsB);
+        long end = numbersB[^1] - 64;
+        Assert.Equal(eventsA.Where(e => e < end), eventsB.Where(e => e < end));
+    }
+
+    [Fact]
+    public void Replaying_a_directory_with_no_recording_says_so()
+    {
+        using var opener = new Neurolink.Host.DeviceOpener();
+        var e = Assert.Throws<Neurolink.Transport.TransportException>(() => opener.Open(Neurolink.Transport.DeviceUri.Parse($"file://{Temp()}")));
+        Assert.Contains("no recording in", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>What neurolink record does: a device through DeviceOpener, recorded until the time is up or a replay ends.</summary>
+    private static void RecordThrough(string uri, string dir, TimeSpan limit)
+    {
+        using var opener = new Neurolink.Host.DeviceOpener();
+        Neurolink.Transport.DeviceUri device = Neurolink.Transport.DeviceUri.Parse(uri);
+        double rate = 0;
+        using var session = new AcquisitionSession(_ => opener.Open(device), new AcquisitionOptions
+        {
+            Streams = StreamMask.Raw | StreamMask.Events,
+            Configure = d => rate = d.ReadRegister((uint)Register.SampleRateHz),
+            Reconnect = false,
+        });
+        RingConsumer consumer = session.Ring.AddConsumer("recorder");
+        session.Start();
+        using (var recorder = new OpenEphysRecorder(consumer, new RecordingSource(uri, (int)session.Capabilities!.ChannelCount, rate, session.Capabilities.RawScaleNv), dir))
+        {
+            recorder.Start();
+            var wall = Stopwatch.StartNew();
+            while (wall.Elapsed < limit && !opener.ReplayFinished)
+            {
+                Thread.Sleep(20);
+            }
+
+            Thread.Sleep(200); // the last frames through the reader
+            session.Stop();
+        }
+    }
+
+    [Fact]
     public void The_probe_map_is_written_as_probeinterface_and_a_wrong_probe_file_is_refused()
     {
         string dir = Temp();

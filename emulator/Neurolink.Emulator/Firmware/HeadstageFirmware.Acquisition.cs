@@ -62,6 +62,8 @@ public sealed partial class HeadstageFirmware
         private int _disabledVersion = -1;
         private short[] _block = [];
         private readonly short[]? _replay;
+        private readonly RecordedRows? _recorded;
+        private readonly short[] _scratch = [];
         private int _replayRow;
         private ulong _rawStart;
         private int _rowsFilled;
@@ -82,6 +84,16 @@ public sealed partial class HeadstageFirmware
             int rate = (int)device._registers.SampleRateHz;
             var waveforms = new SpikeWaveforms(rate);
             double noise = device._options.Tissue.NoiseUvRms;
+            if (device._options.Recording is { } recording)
+            {
+                // Replaying a recording: its rows are the samples; events and counts are detected
+                // from them as from live samples.
+                _recorded = recording;
+                _scratch = Raw ? [] : new short[1024 * _channels];
+                _threshold = new ThresholdDetector(device._detection);
+                return;
+            }
+
             if ((streams & StreamMask.Raw) != 0 && device._replayCache is not null)
             {
                 // Replaying: no synthesis at all (and no stimulation artefacts).
@@ -128,6 +140,12 @@ public sealed partial class HeadstageFirmware
 
         public void Generate(ulong clock, int count)
         {
+            if (_recorded is not null)
+            {
+                FromRecording(clock, count);
+                return;
+            }
+
             if (_replay is not null)
             {
                 Replay(count);
@@ -189,6 +207,23 @@ public sealed partial class HeadstageFirmware
 
             MarkDisabled(rows, count);
             _rowsFilled += count;
+        }
+
+        private void FromRecording(ulong clock, int count)
+        {
+            Span<short> rows = Raw ? _raw.AsSpan(_rowsFilled * _channels, count * _channels) : _scratch.AsSpan(0, count * _channels);
+            int n = _recorded!.Read(rows, count);
+            rows[(n * _channels)..].Fill(RawSamples.NoData); // past the end: the device stops at ReplayEnd, so this is not sent
+            if (Binned)
+            {
+                _threshold!.Process(rows, count, clock, this);
+            }
+
+            if (Raw)
+            {
+                MarkDisabled(rows, count);
+                _rowsFilled += count;
+            }
         }
 
         public void CloseDue(ulong clock)

@@ -60,7 +60,17 @@ public sealed partial class HeadstageFirmware : IDisposable
         _stimulator = new Stimulator(16, _channels, maxAmplitudeNa: 100_000, maxPhaseWidthUs: 1_000, maxChargePc: 10_000, maxPulseRateHz: 500);
         _registers = new RegisterFile(_channels, s_sampleRates, EmulatorDeviceKind, Version, _detection, _stimulator);
         Tissue = NewTissue();
-        if (options.Source == "replay")
+        if (options.Recording is { } recording)
+        {
+            if (recording.SampleRateHz != _registers.SampleRateHz)
+            {
+                throw new FormatException($"the recording in {recording.Folder} was made at {recording.SampleRateHz} Hz; the replaying device runs at {_registers.SampleRateHz} Hz only");
+            }
+
+            // The recording's own sample numbers: its frames come back with the clocks they had.
+            Clock = recording.FirstSample;
+        }
+        else if (options.Source == "replay")
         {
             // Rendered now, before the device's clock runs, so that START costs nothing.
             var synthesizer = new RawSynthesizer(Tissue, new SpikeWaveforms((int)_registers.SampleRateHz), options.Tissue.NoiseUvRms, ScaleNvPerLsb, options.Seed);
@@ -91,6 +101,9 @@ public sealed partial class HeadstageFirmware : IDisposable
 
     /// <summary>The device sample clock, samples.</summary>
     public ulong Clock { get; private set; }
+
+    /// <summary>The clock at which a replayed recording ends (the device makes no samples after it); <see cref="ulong.MaxValue"/> when not replaying.</summary>
+    public ulong ReplayEnd => _options.Recording is { } r ? r.FirstSample + (ulong)r.Rows : ulong.MaxValue;
 
     /// <summary>True while acquiring.</summary>
     public bool Acquiring => _acquisition is not null;
