@@ -14,6 +14,7 @@ public static class Program
             ServiceCommands.Emulate(),
             ServiceCommands.CheckConfig(),
             RecordCommand.Build(),
+            Hil.HilCommand.Build(),
             DevicesCommand.Build(),
             ProbeCommand.Build(),
             BenchCommand.Build(),

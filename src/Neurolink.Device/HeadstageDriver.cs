@@ -238,6 +238,15 @@ public sealed class HeadstageDriver : IDisposable
     }
 
     /// <summary>
+    /// Sends a program without the host's own check, so that a rig check can see the device refuse
+    /// an unsafe one by itself (its STIM_NACK comes back as the exception). Never use it to
+    /// stimulate: the host check is the first of two safety layers.
+    /// </summary>
+    /// <exception cref="StimulationRefusedException">Refused by the device.</exception>
+    public void ArmWithoutHostCheck(StimProgram program, ReadOnlySpan<ushort> channels) =>
+        StimAnswer(new StimArm(program, channels), $"arming program {program.ProgramId} (host check skipped, for a safety test)", retry: true);
+
+    /// <summary>
     /// Fires armed programs now, or at a device sample clock; returns when the first pulse starts.
     /// Never resent: a repeated trigger could stimulate twice.
     /// </summary>
