@@ -35,20 +35,13 @@ public static class RecordCommand
             }
 
             using var opener = new DeviceOpener();
-            double rate = 0;
-            using var session = new AcquisitionSession(_ => opener.Open(uri!), new AcquisitionOptions
-            {
-                Streams = StreamMask.Raw | StreamMask.Events,
-                Configure = d => rate = d.ReadRegister((uint)Register.SampleRateHz),
-            });
+            using var session = new AcquisitionSession(_ => opener.Open(uri!), new AcquisitionOptions { Streams = StreamMask.Raw | StreamMask.Events });
             OpenEphysRecorder recorder;
             RingConsumer consumer = session.Ring.AddConsumer("recorder"); // before START: the first frame and every loss are the recorder's
             try
             {
                 session.Start();
-                Capabilities caps = session.Capabilities!;
-                recorder = new OpenEphysRecorder(consumer, new RecordingSource(uri!.Text, (int)caps.ChannelCount, rate, caps.RawScaleNv,
-                    DeviceOpener.Probe(uri, (int)caps.ChannelCount), result.GetValue(probe)?.FullName), result.GetValue(output)!.FullName);
+                recorder = new OpenEphysRecorder(consumer, DeviceOpener.RecordingSourceFor(session, uri!, result.GetValue(probe)?.FullName), result.GetValue(output)!.FullName);
             }
             catch (Exception e) when (e is TransportException or DeviceException or IOException or UnauthorizedAccessException or InvalidDataException)
             {
@@ -60,7 +53,7 @@ public static class RecordCommand
             using (recorder)
             {
                 recorder.Start();
-                Console.Error.WriteLine($"neurolink: recording {uri} ({session.Capabilities!.ChannelCount} channels at {rate} Hz) into {recorder.Folder}; Ctrl+C stops");
+                Console.Error.WriteLine($"neurolink: recording {uri} ({session.Capabilities!.ChannelCount} channels at {session.SampleRateHz} Hz) into {recorder.Folder}; Ctrl+C stops");
                 try
                 {
                     // Until the time is up, Ctrl+C, or the end of a replayed recording (file://).
@@ -81,7 +74,7 @@ public static class RecordCommand
             double secondsRecorded = wall.Elapsed.TotalSeconds;
             AcquisitionCounters a = session.Counters;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"recorded {c.Samples} samples x {session.Capabilities!.ChannelCount} channels ({c.Samples / rate:0.###} s of data, {c.Bytes / 1e6:0.#} MB, {c.Bytes / 1e6 / secondsRecorded:0.#} MB/s) and {c.SpikeEvents} spike events into {recorder.Folder}"));
+                $"recorded {c.Samples} samples x {session.Capabilities!.ChannelCount} channels ({c.Samples / session.SampleRateHz:0.###} s of data, {c.Bytes / 1e6:0.#} MB, {c.Bytes / 1e6 / secondsRecorded:0.#} MB/s) and {c.SpikeEvents} spike events into {recorder.Folder}"));
             Console.WriteLine($"losses: {c.Losses} recorded in losses.jsonl (frames lost on the link {a.FramesLost}, ring overruns {a.RingOverrunFrames}, device gaps {a.DeviceGapFrames}, link downs {a.LinkDowns}); incomplete rows {c.IncompleteRows}");
             if (recorder.Fault is { } fault)
             {

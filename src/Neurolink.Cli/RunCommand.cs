@@ -178,14 +178,13 @@ public static class RunCommand
         private DateTime _at = DateTime.UtcNow;
         private bool _written;
 
-        public void Update(LoopRunner runner)
+        public void Update(LoopRunner runner, LoopSummary s)
         {
             if (quiet)
             {
                 return;
             }
 
-            LoopSummary s = runner.Summary();
             DateTime now = DateTime.UtcNow;
             double dt = Math.Max(1e-3, (now - _at).TotalSeconds);
             string line = $"{(s.Frames - _frames) / dt:0} frames/s | latency p50 {s.LoopLatencyUs.P50} us p99 {s.LoopLatencyUs.P99} us | lost {s.LostFrames} | misses {s.DeadlineMisses} | "

@@ -50,6 +50,7 @@ public sealed class ClosedLoop : IDisposable
     private readonly ushort[] _triggers;
     private readonly long[] _lastTrigger;   // step of each program's last trigger
     private readonly bool[] _armed;
+    private readonly double _refractorySteps;
     private readonly object _armGate = new();
     private Thread? _thread;
     private RingConsumer? _consumer;
@@ -93,6 +94,7 @@ public sealed class ClosedLoop : IDisposable
         _lastTrigger = new long[_stim.Programs];
         Array.Fill(_lastTrigger, long.MinValue / 2);
         _armed = new bool[_stim.Programs];
+        _refractorySteps = _stim.RefractoryMs / net.Spec.DtMs;
     }
 
     /// <summary>Latency quantiles so far: last byte received to trigger handed to the transport.</summary>
@@ -155,15 +157,16 @@ public sealed class ClosedLoop : IDisposable
     }
 
     /// <summary>
-    /// For each new connection (the session's configure step): reads the sample rate and arms
+    /// For each new connection (the session's configure step): takes the device's sample rate
+    /// (<see cref="AcquisitionSession.SampleRateHz"/>) and arms
     /// every program on its channel, each checked against the device's limits first. A program
     /// the host or the device refuses stays unarmed (its triggers are counted as refused) and the
     /// reason is returned, one line per program.
     /// </summary>
-    public IReadOnlyList<string> Configure(HeadstageDriver driver)
+    public IReadOnlyList<string> Configure(HeadstageDriver driver, double sampleRateHz)
     {
         ArgumentNullException.ThrowIfNull(driver);
-        Volatile.Write(ref _sampleRateHz, driver.ReadRegister((uint)Register.SampleRateHz));
+        Volatile.Write(ref _sampleRateHz, sampleRateHz);
         var problems = new List<string>();
         lock (_armGate)
         {
@@ -334,11 +337,10 @@ public sealed class ClosedLoop : IDisposable
     private void OnCounts(in Frame frame, long received)
     {
         long taken = Stopwatch.GetTimestamp();
-        if (!SpikeCounts.TryRead(frame.Payload, out SpikeCounts counts, out string? error))
+        if (!SpikeCounts.TryRead(frame.Payload, out SpikeCounts counts, out _))
         {
             // The deframer checked the CRC: a malformed payload is the device's fault. Counted, not run.
             Interlocked.Increment(ref _lost);
-            _ = error;
             return;
         }
 
@@ -376,7 +378,7 @@ public sealed class ClosedLoop : IDisposable
 
                 outputSpikes++;
                 int program = (i - _outStart) % _stim.Programs;
-                if (step - _lastTrigger[program] < _stim.RefractoryMs / _mass.Network.Spec.DtMs)
+                if (step - _lastTrigger[program] < _refractorySteps)
                 {
                     Interlocked.Increment(ref _suppressed);
                     continue;

@@ -36,8 +36,8 @@ public sealed class ClosedLoopService(
     /// <summary>The summary of the run, once stopped.</summary>
     public LoopSummary? Final { get; private set; }
 
-    /// <summary>Called with the run at every status interval (the CLI's status line).</summary>
-    public Action<LoopRunner>? OnStatus { get; set; }
+    /// <summary>Called with the run and its summary at every status interval (the CLI's status line).</summary>
+    public Action<LoopRunner, LoopSummary>? OnStatus { get; set; }
 
     /// <summary>Starts the run.</summary>
     /// <exception cref="NeurolinkStartException">The device, the network or the backend could not be started; the message says why.</exception>
@@ -139,13 +139,9 @@ public sealed class ClosedLoopService(
         }
 
         _lastState = state;
-        if (logger.IsEnabled(LogLevel.Information))
-        {
-            LoopSummary s = runner.Summary();
-            Log.Status(logger, s.Frames, s.LostFrames, s.DeadlineMisses, s.LoopLatencyUs.P50, s.LoopLatencyUs.P99, s.StimSent, s.StimRefused, state);
-        }
-
-        OnStatus?.Invoke(runner);
+        LoopSummary s = runner.Summary();
+        Log.Status(logger, s.Frames, s.LostFrames, s.DeadlineMisses, s.LoopLatencyUs.P50, s.LoopLatencyUs.P99, s.StimSent, s.StimRefused, state);
+        OnStatus?.Invoke(runner, s);
     }
 }
 

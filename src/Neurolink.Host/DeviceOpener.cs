@@ -99,6 +99,15 @@ public sealed class DeviceOpener : IDisposable
         return new Recording.ProbeMap("neurolink-emulator-" + geometry.Name, positions);
     }
 
+    /// <summary>What a recorder needs to know of the device a session has connected to: its rate, channels, scale, and the probe map (<paramref name="probeFile"/>, or the emulator's geometry).</summary>
+    public static Recording.RecordingSource RecordingSourceFor(Device.Acquisition.AcquisitionSession session, DeviceUri uri, string? probeFile)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        Protocol.Payloads.Capabilities caps = session.Capabilities ?? throw new InvalidOperationException("start the session first: the recording's shape comes from the device");
+        int channels = (int)caps.ChannelCount;
+        return new Recording.RecordingSource(uri.Text, channels, session.SampleRateHz, caps.RawScaleNv, probeFile is null ? Probe(uri, channels) : null, probeFile);
+    }
+
     /// <summary>True once a replayed recording (file://) has been sent to its end.</summary>
     public bool ReplayFinished => _emulator?.ReplayFinished == true;
 

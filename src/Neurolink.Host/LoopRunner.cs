@@ -26,7 +26,6 @@ public sealed class LoopRunner : IDisposable
     private volatile ClosedLoop? _armed; // the loop to arm on reconnects
     private bool _stopped, _disposed;
     private OpenEphysRecorder? _recorder;
-    private double _sampleRate;
 
     /// <summary>Creates a run from validated settings.</summary>
     /// <exception cref="ArgumentException">The settings have problems (all listed).</exception>
@@ -83,10 +82,9 @@ public sealed class LoopRunner : IDisposable
             Driver = new HeadstageDriverOptions { RealtimePriority = _options.RealtimePriority },
             Configure = driver =>
             {
-                _sampleRate = driver.ReadRegister((uint)Register.SampleRateHz);
                 if (_armed is { } loop)
                 {
-                    ArmProblems = loop.Configure(driver);
+                    ArmProblems = loop.Configure(driver, _session!.SampleRateHz);
                 }
             },
         });
@@ -95,7 +93,7 @@ public sealed class LoopRunner : IDisposable
         int channels = (int)_session.Capabilities!.ChannelCount;
         if (forRecorder is not null)
         {
-            _recorder = new OpenEphysRecorder(forRecorder, new RecordingSource(uri.Text, channels, _sampleRate, _session.Capabilities.RawScaleNv, DeviceOpener.Probe(uri, channels), string.IsNullOrWhiteSpace(_options.Probe) ? null : _options.Probe), _options.Record!);
+            _recorder = new OpenEphysRecorder(forRecorder, DeviceOpener.RecordingSourceFor(_session, uri, string.IsNullOrWhiteSpace(_options.Probe) ? null : _options.Probe), _options.Record!);
             _recorder.Start();
         }
 
@@ -111,7 +109,7 @@ public sealed class LoopRunner : IDisposable
         });
         _armed = _loop;
         HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");
-        ArmProblems = _loop.Configure(driver);
+        ArmProblems = _loop.Configure(driver, _session.SampleRateHz);
         _loop.Start();
         _clock.Start();
     }
@@ -145,6 +143,24 @@ public sealed class LoopRunner : IDisposable
         }
     }
 
+    /// <summary>Mean firing rate of each population since the start, Hz (empty before the first step).</summary>
+    public IReadOnlyDictionary<string, double> RatesHz()
+    {
+        var rates = new Dictionary<string, double>();
+        CompiledNetwork? net = _mass?.Network;
+        double simulated = net is null || _loop is null ? 0 : _loop.Counters.Steps * net.Spec.DtMs / 1000;
+        if (simulated > 0)
+        {
+            long[] spikes = _loop!.PopulationSpikes();
+            for (int p = 0; p < net!.Populations.Count; p++)
+            {
+                rates[net.Populations[p].Name] = Math.Round(spikes[p] / (net.Populations[p].Count * simulated), 3);
+            }
+        }
+
+        return rates;
+    }
+
     /// <summary>The run so far (or in all, after <see cref="Stop"/>).</summary>
     public LoopSummary Summary()
     {
@@ -153,16 +169,7 @@ public sealed class LoopRunner : IDisposable
         LatencySummary latency = _loop?.Latency ?? new LatencySummary(double.NaN, double.NaN, double.NaN, double.NaN, 0);
         CompiledNetwork? net = _mass?.Network;
         double simulated = net is null ? 0 : loop.Steps * net.Spec.DtMs / 1000;
-        var rates = new Dictionary<string, double>();
-        if (net is not null && _loop is not null && simulated > 0)
-        {
-            long[] spikes = _loop.PopulationSpikes();
-            for (int p = 0; p < net.Populations.Count; p++)
-            {
-                rates[net.Populations[p].Name] = Math.Round(spikes[p] / (net.Populations[p].Count * simulated), 3);
-            }
-        }
-
+        IReadOnlyDictionary<string, double> rates = RatesHz();
         return new LoopSummary
         {
             DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3),

@@ -69,7 +69,7 @@ public sealed class NeurolinkMetrics : IDisposable
             yield break;
         }
 
-        foreach ((string population, double hz) in runner.Summary().RatesHz)
+        foreach ((string population, double hz) in runner.RatesHz())
         {
             yield return new Measurement<double>(hz, new KeyValuePair<string, object?>("population", population));
         }

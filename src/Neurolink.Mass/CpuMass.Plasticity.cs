@@ -21,7 +21,7 @@ public sealed partial class CpuMass
     private int[][] _columnPre = [];
     private float[][] _eligibility = [];
     private int[][] _touched = [];
-    private RewardHistory _rewards = new(2000, 0);
+    private readonly RewardHistory _rewards;
 
     /// <summary>The network's dopamine now, tonic and phasic.</summary>
     public double Dopamine => _net.Spec.DopamineBaseline + _rewards.At(_step);
@@ -55,7 +55,6 @@ public sealed partial class CpuMass
 
     private void SetUpPlasticity()
     {
-        _rewards = RewardHistory.For(_net);
         if (_net.Rules.Count == 0)
         {
             return;

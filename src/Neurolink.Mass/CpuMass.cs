@@ -81,6 +81,7 @@ public sealed partial class CpuMass : ISimulatedMass
 
         _splits = [Splits(network.Excitatory), Splits(network.Inhibitory)];
         _weights = [(float[])network.Excitatory.Weight.Clone(), (float[])network.Inhibitory.Weight.Clone()];
+        _rewards = RewardHistory.For(network);
         SetUpPlasticity();
         if (network.MaxDelaySteps > 0)
         {

@@ -62,10 +62,10 @@ public sealed class OpenEphysRecorder : IDisposable
     private readonly object _stimGate = new();
     private int _stimHead, _stimCount;
     private long _stimDropped, _stimWritten;
-    private readonly short[] _row;          // rows being assembled from channel blocks
     private readonly bool[] _covered;
-    private readonly long[] _numbers;
-    private readonly double[] _times;
+    private short[] _row = [];              // rows being assembled from channel blocks (grown to the largest frame)
+    private long[] _numbers = [];
+    private double[] _times = [];
     private readonly long[] _eventSamples = new long[4096];
     private readonly double[] _eventTimes = new double[4096];
     private readonly int[] _eventChannels = new int[4096];
@@ -128,10 +128,7 @@ public sealed class OpenEphysRecorder : IDisposable
             File.WriteAllText(Path.Combine(_dir, "probe.json"), source.Probe.ToJson());
         }
 
-        _row = new short[ushort.MaxValue * source.Channels];
         _covered = new bool[source.Channels];
-        _numbers = new long[ushort.MaxValue];
-        _times = new double[ushort.MaxValue];
     }
 
     /// <summary>How often files are flushed (and .npy headers updated).</summary>
@@ -295,6 +292,13 @@ public sealed class OpenEphysRecorder : IDisposable
             _pendingClock = clock;
             _pendingRows = raw.SampleCount;
             Array.Clear(_covered);
+            if (_numbers.Length < raw.SampleCount)
+            {
+                // Once, at the first frame (or a larger one): the memory follows the frames the device sends.
+                _row = new short[raw.SampleCount * channels];
+                _numbers = new long[raw.SampleCount];
+                _times = new double[raw.SampleCount];
+            }
         }
 
         int first = raw.FirstChannel, width = Math.Min(raw.ChannelCount, channels - first);
@@ -314,7 +318,7 @@ public sealed class OpenEphysRecorder : IDisposable
             _covered.AsSpan(first, width).Fill(true);
         }
 
-        if (Array.TrueForAll(_covered, c => c))
+        if (!_covered.AsSpan().Contains(false))
         {
             FlushRows();
         }
@@ -330,7 +334,7 @@ public sealed class OpenEphysRecorder : IDisposable
         }
 
         int channels = _source.Channels;
-        int missing = Array.FindAll(_covered, c => !c).Length;
+        int missing = _covered.AsSpan().Count(false);
         if (missing > 0)
         {
             for (int ch = 0; ch < channels; ch++)

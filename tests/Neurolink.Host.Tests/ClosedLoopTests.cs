@@ -45,7 +45,7 @@ public class ClosedLoopTests
             using var loop = new ClosedLoop(session.Ring, mass, () => session.Driver);
             Exception? raised = null;
             loop.Faulted += e => raised = e;
-            loop.Configure(session.Driver!);
+            loop.Configure(session.Driver!, session.SampleRateHz);
             loop.Start();
             Wait(() => loop.Fault is not null, TimeSpan.FromSeconds(30));
             Assert.IsType<InvalidOperationException>(loop.Fault);

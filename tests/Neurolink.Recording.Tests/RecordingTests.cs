@@ -160,16 +160,10 @@ public class RecordingTests(ITestOutputHelper output)
     {
         using var opener = new Neurolink.Host.DeviceOpener();
         Neurolink.Transport.DeviceUri device = Neurolink.Transport.DeviceUri.Parse(uri);
-        double rate = 0;
-        using var session = new AcquisitionSession(_ => opener.Open(device), new AcquisitionOptions
-        {
-            Streams = StreamMask.Raw | StreamMask.Events,
-            Configure = d => rate = d.ReadRegister((uint)Register.SampleRateHz),
-            Reconnect = false,
-        });
+        using var session = new AcquisitionSession(_ => opener.Open(device), new AcquisitionOptions { Streams = StreamMask.Raw | StreamMask.Events, Reconnect = false });
         RingConsumer consumer = session.Ring.AddConsumer("recorder");
         session.Start();
-        using (var recorder = new OpenEphysRecorder(consumer, new RecordingSource(uri, (int)session.Capabilities!.ChannelCount, rate, session.Capabilities.RawScaleNv), dir))
+        using (var recorder = new OpenEphysRecorder(consumer, Neurolink.Host.DeviceOpener.RecordingSourceFor(session, device, null), dir))
         {
             recorder.Start();
             var wall = Stopwatch.StartNew();
@@ -214,19 +208,14 @@ public class RecordingTests(ITestOutputHelper output)
         using (emulator)
         using (connector)
         {
-            double rate = 0;
-            using var session = new AcquisitionSession(_ => connector.Connect(uri), new AcquisitionOptions
-            {
-                Streams = StreamMask.Raw | StreamMask.Events,
-                Configure = d => rate = d.ReadRegister((uint)Register.SampleRateHz),
-            });
+            using var session = new AcquisitionSession(_ => connector.Connect(uri), new AcquisitionOptions { Streams = StreamMask.Raw | StreamMask.Events });
             RingConsumer forRecorder = session.Ring.AddConsumer("recorder");
             using RingConsumer check = session.Ring.AddConsumer("check");
             session.Start();
             int channels = (int)session.Capabilities!.ChannelCount;
             var samples = new List<short>();
             long first = -1;
-            using (var recorder = new OpenEphysRecorder(forRecorder, new RecordingSource(uri, channels, rate, session.Capabilities.RawScaleNv), dir) { FlushInterval = TimeSpan.FromMilliseconds(200) })
+            using (var recorder = new OpenEphysRecorder(forRecorder, new RecordingSource(uri, channels, session.SampleRateHz, session.Capabilities.RawScaleNv), dir) { FlushInterval = TimeSpan.FromMilliseconds(200) })
             {
                 recorder.Start();
                 var wall = Stopwatch.StartNew();

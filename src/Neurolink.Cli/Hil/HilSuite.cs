@@ -318,7 +318,7 @@ public sealed class HilSuite(DeviceUri uri, HilOptions options)
         using RingConsumer consumer = session.Ring.AddConsumer("hil-evoked");
         session.Start();
         HeadstageDriver driver = session.Driver!;
-        double rate = driver.ReadRegister((uint)Register.SampleRateHz);
+        double rate = session.SampleRateHz;
         driver.WriteRegister((uint)Register.StimEnable, 1);
         int na = (int)Math.Min(caps.MaxAmplitudeNa, 50_000);
         driver.Arm(new StimProgram(0, -na, na, 200, 50, 200, 1, 100), [(ushort)channel]);

@@ -52,6 +52,7 @@ public sealed class AcquisitionSession : IDisposable
     private bool _linkDownPending;
     private int _state;
     private int _disposed;
+    private double _sampleRateHz;
     private string? _lastError;
 
     /// <summary>
@@ -74,6 +75,9 @@ public sealed class AcquisitionSession : IDisposable
 
     /// <summary>The device's capabilities, from the latest handshake (null before <see cref="Start"/>).</summary>
     public Capabilities? Capabilities { get; private set; }
+
+    /// <summary>The device's sample rate, Hz, read at every connection before <see cref="AcquisitionOptions.Configure"/> runs (0 before the first).</summary>
+    public double SampleRateHz => Volatile.Read(ref _sampleRateHz);
 
     /// <summary>The link's state.</summary>
     public LinkState State => (LinkState)Volatile.Read(ref _state);
@@ -249,6 +253,7 @@ public sealed class AcquisitionSession : IDisposable
             }
 
             uint rate = driver.ReadRegister((uint)Register.SampleRateHz);
+            Volatile.Write(ref _sampleRateHz, rate);
             _options.Configure?.Invoke(driver);
             lock (_driverGate)
             {
