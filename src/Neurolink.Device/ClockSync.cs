@@ -16,7 +16,7 @@ public sealed class ClockSync
     private ulong _c0;
     private int _next;
     private long _count;
-    private (double Rate, double Offset, int Used)? _fit;
+    private (double Rate, double Offset, int Used, double RateError)? _fit;
 
     /// <summary>Creates an estimator for a device sampling at <paramref name="nominalRateHz"/>, over the last <paramref name="window"/> observations.</summary>
     public ClockSync(double nominalRateHz, int window = 4096)
@@ -65,15 +65,22 @@ public sealed class ClockSync
     /// <summary>How fast the device clock runs against nominal: positive is fast, in ppm (NaN until known).</summary>
     public double DriftPpm => (RateHz / _nominalRateHz - 1) * 1e6;
 
+    /// <summary>
+    /// Standard error of <see cref="DriftPpm"/>, ppm, from the scatter of the points the fit used
+    /// about the fitted line (NaN with fewer than three). A drift is only known to be outside a
+    /// specification when it lies several of these beyond it; the error shrinks with a longer run.
+    /// </summary>
+    public double DriftErrorPpm => Fit().RateError / _nominalRateHz * 1e6;
+
     /// <summary>Host monotonic seconds at which the device clock reads <paramref name="deviceClock"/> (NaN until known).</summary>
     public double HostSecondsAt(ulong deviceClock)
     {
-        (double rate, double offset, _) = Fit();
+        (double rate, double offset, _, _) = Fit();
         double clock = deviceClock >= _c0 ? deviceClock - _c0 : -(double)(_c0 - deviceClock);
         return _t0 + ((clock - offset) / rate);
     }
 
-    private (double Rate, double Offset, int Used) Fit()
+    private (double Rate, double Offset, int Used, double RateError) Fit()
     {
         if (_fit is { } cached)
         {
@@ -83,7 +90,7 @@ public sealed class ClockSync
         int n = (int)Math.Min(_count, _window.Length);
         if (n < 2)
         {
-            return (double.NaN, double.NaN, 0);
+            return (double.NaN, double.NaN, 0, double.NaN);
         }
 
         var rtts = new double[n];
@@ -112,12 +119,26 @@ public sealed class ClockSync
         double d = (used * sumTT) - (sumT * sumT);
         if (used < 2 || d <= 1e-12 * used * used)
         {
-            return (double.NaN, double.NaN, used);
+            return (double.NaN, double.NaN, used, double.NaN);
         }
 
         double rate = ((used * sumTC) - (sumT * sumC)) / d;
         double offset = (sumC - (rate * sumT)) / used;
-        _fit = (rate, offset, used);
+
+        // Standard error of the slope: residual variance over the spread of the times.
+        double squares = 0;
+        for (int i = 0; i < n; i++)
+        {
+            (double t, double c, double rtt) = _window[i];
+            if (rtt <= limit)
+            {
+                double r = c - ((rate * t) + offset);
+                squares += r * r;
+            }
+        }
+
+        double rateError = used > 2 ? Math.Sqrt(squares / (used - 2) / (d / used)) : double.NaN;
+        _fit = (rate, offset, used, rateError);
         return _fit.Value;
     }
 }
