@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The simulated mass against its peer, Brian2 (C++ standalone, one thread), side by side on
+# The simulated mass against its peer, Brian2 (C++ standalone, on one OpenMP thread and on two), side by side on
 # this machine: the CUBA network of Brian2's examples/CUBA.py at 4000 and 40 000 neurons
 # (connection probability 80/N), rates, CV of ISIs and real-time factor (wall / simulated,
 # build and compilation excluded on both sides), then the real-time capacity of the CPU backend.
@@ -30,7 +30,9 @@ echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
 for n in 4000 40000; do
   for seed in $seeds; do
     "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed "$seed" | tee -a "$out"
-    /usr/bin/python3 "$peer" --neurons "$n" --seconds "$seconds" --seed "$seed" --mode cpp 2>/dev/null | tail -1 | tee -a "$out"
+    for threads in 1 2; do
+      /usr/bin/python3 "$peer" --neurons "$n" --seconds "$seconds" --seed "$seed" --mode cpp --threads "$threads" 2>/dev/null | tail -1 | sed "s/^{/{\"threads\": $threads, /" | tee -a "$out"
+    done
   done
 done
 # Real-time capacity: every 1 ms of biology within 1 ms of wall time at the 99.9th percentile.

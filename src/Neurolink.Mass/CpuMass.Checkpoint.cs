@@ -14,9 +14,12 @@ public sealed partial class CpuMass
         ArgumentNullException.ThrowIfNull(stream);
         var spikes = new int[SpikeCount];
         CopySpikes(spikes);
+        var v = new float[_n];
+        var refractory = new float[_n];
+        Decode(v, refractory);
         new MassState
         {
-            Step = _step, V = _v, Ge = _ge, Gi = _gi, Ref = _ref, U = _u, Slots = _slots ?? [], Weights = _weights,
+            Step = _step, V = v, Ge = _ge, Gi = _gi, Ref = refractory, U = _u, Slots = _slots ?? [], Weights = _weights,
             Rules = [.. _rules.Select(r => new RuleTraces(r.Pre, r.Post, r.Pre2, r.Post2, r.PreStep, r.PostStep))],
             Eligibility = _eligibility, Touched = _touched, Rewards = [.. _rewards.Entries], Spikes = spikes,
         }.Write(stream, _net);
@@ -32,10 +35,9 @@ public sealed partial class CpuMass
         MassState s = MassState.Read(stream, _net);
         _rewards.Replace(s.Rewards);
         _step = s.Step;
-        s.V.CopyTo(_v, 0);
+        Encode(s.V, s.Ref);
         s.Ge.CopyTo(_ge, 0);
         s.Gi.CopyTo(_gi, 0);
-        s.Ref.CopyTo(_ref, 0);
         s.U.CopyTo(_u, 0);
         s.Slots.CopyTo(_slots ?? [], 0);
         s.Weights[0].CopyTo(_weights[0], 0);
