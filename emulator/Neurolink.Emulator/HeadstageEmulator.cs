@@ -155,6 +155,16 @@ public sealed class HeadstageEmulator : IDisposable
         while (!_stop.IsCancellationRequested && !link.IsClosed)
         {
             bool busy = false;
+            if (_options.Clock == EmulatorClock.Paced && _firmware.Replaying && !_firmware.Acquiring)
+            {
+                // A replay's clock is the recording's: it stands still until the host starts it,
+                // so the first frame carries the recording's first sample number and none is skipped.
+                wallStart = Stopwatch.GetTimestamp();
+                pacedOrigin = _firmware.Clock;
+                _pacedOrigin = pacedOrigin;
+                wall.Restart();
+            }
+
             if (_options.Clock == EmulatorClock.Paced)
             {
                 // The device clock is a hardware counter: catch it up to now in one go, so that

@@ -8,12 +8,17 @@ namespace Neurolink.Emulator;
 
 /// <summary>
 /// The raw rows of an Open Ephys binary recording (as <c>neurolink record</c> writes it), read in
-/// order from its continuous.dat, for a device that replays it. Only whole rows count: a file cut
-/// off mid-row (a crash) ends at the last whole one.
+/// order from its continuous.dat with their sample numbers, for a device that replays it. Where
+/// the recording lost data its sample numbers jump; <see cref="Read"/> stops at each jump, so
+/// the replaying device sends nothing for the missing samples and says so with a GAP frame. Only
+/// whole rows with a sample number count: files cut off by a crash end at the last such row.
 /// </summary>
 public sealed class RecordedRows : IDisposable
 {
     private readonly FileStream _dat;
+    private readonly FileStream? _numbers; // sample_numbers.npy at its data, or null: the rows are contiguous from 0
+    private readonly long[] _ahead = new long[4096];
+    private int _aheadAt, _aheadCount;
 
     /// <summary>Opens the recording in <paramref name="directory"/> (the folder holding structure.oebin, or a directory above it).</summary>
     /// <exception cref="FormatException">No recording there, or not one this replays; the message says what is wrong.</exception>
@@ -30,10 +35,30 @@ public sealed class RecordedRows : IDisposable
             string data = Path.Combine(folder, "continuous", stream.GetProperty("folder_name").GetString()!.TrimEnd('/'));
             _dat = new FileStream(Path.Combine(data, "continuous.dat"), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
             Rows = _dat.Length / (2L * Channels);
-            FirstSample = FirstNumber(Path.Combine(data, "sample_numbers.npy"));
+            _numbers = OpenNumbers(Path.Combine(data, "sample_numbers.npy"));
+            if (_numbers is not null)
+            {
+                Rows = Math.Min(Rows, (_numbers.Length - _numbers.Position) / 8);
+                long at = _numbers.Position;
+                if (Rows > 0)
+                {
+                    FirstSample = (ulong)ReadNumberAt(at);
+                    LastSample = (ulong)ReadNumberAt(at + ((Rows - 1) * 8));
+                }
+
+                _numbers.Position = at;
+            }
+            else
+            {
+                LastSample = Rows > 0 ? (ulong)Rows - 1 : 0;
+            }
+
+            NextSample = Rows > 0 ? FirstSample : ulong.MaxValue;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or IOException)
         {
+            _dat?.Dispose();
+            _numbers?.Dispose();
             throw new FormatException($"the recording in {folder} cannot be replayed: {e.Message}", e);
         }
     }
@@ -50,23 +75,104 @@ public sealed class RecordedRows : IDisposable
     /// <summary>The device sample number of the first row.</summary>
     public ulong FirstSample { get; }
 
+    /// <summary>The device sample number of the last row: a replay ends after it.</summary>
+    public ulong LastSample { get; }
+
+    /// <summary>The sample number of the next row <see cref="Read"/> gives; <see cref="ulong.MaxValue"/> after the last.</summary>
+    public ulong NextSample { get; private set; }
+
     /// <summary>Whole rows in the recording.</summary>
     public long Rows { get; }
 
     /// <summary>Rows read so far.</summary>
     public long RowsRead { get; private set; }
 
-    /// <summary>Reads the next <paramref name="rows"/> rows into <paramref name="destination"/>; fewer at the end (returns how many).</summary>
+    /// <summary>Rows skipped because their sample numbers went back in time (a damaged recording).</summary>
+    public long RowsOutOfOrder { get; private set; }
+
+    /// <summary>
+    /// Reads up to <paramref name="rows"/> rows into <paramref name="destination"/>, the first at
+    /// <see cref="NextSample"/>, stopping before a jump in the sample numbers or at the end;
+    /// returns how many.
+    /// </summary>
     public int Read(Span<short> destination, int rows)
     {
-        int n = (int)Math.Min(rows, Rows - RowsRead);
+        int n = 0;
+        ulong first = NextSample;
+        while (n < rows && RowsRead + n < Rows && Peek(n) == first + (ulong)n)
+        {
+            n++;
+        }
+
         _dat.ReadExactly(MemoryMarshal.AsBytes(destination[..(n * Channels)]));
-        RowsRead += n;
+        Consume(n);
+        return n;
+    }
+
+    /// <summary>Skips rows numbered before <paramref name="sample"/> (sample numbers that went back in time); returns how many.</summary>
+    public int SkipBefore(ulong sample)
+    {
+        int n = 0;
+        while (RowsRead < Rows && NextSample < sample)
+        {
+            _dat.Seek(2L * Channels, SeekOrigin.Current);
+            Consume(1);
+            n++;
+        }
+
+        RowsOutOfOrder += n;
         return n;
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _dat.Dispose();
+    public void Dispose()
+    {
+        _dat.Dispose();
+        _numbers?.Dispose();
+    }
+
+    /// <summary>The sample number of the row <paramref name="k"/> after the next.</summary>
+    private ulong Peek(int k)
+    {
+        if (_numbers is null)
+        {
+            return (ulong)(RowsRead + k);
+        }
+
+        if (_aheadAt + k >= _aheadCount)
+        {
+            // Refill: keep what is unread at the front.
+            int left = _aheadCount - _aheadAt;
+            Array.Copy(_ahead, _aheadAt, _ahead, 0, left);
+            _aheadAt = 0;
+            _aheadCount = left;
+            int want = (int)Math.Min(_ahead.Length - left, Rows - RowsRead - left);
+            _numbers.ReadExactly(MemoryMarshal.AsBytes(_ahead.AsSpan(left, want)));
+            _aheadCount += want;
+        }
+
+        return (ulong)_ahead[_aheadAt + k];
+    }
+
+    private void Consume(int n)
+    {
+        if (_numbers is not null)
+        {
+            _ = n > 0 ? Peek(n - 1) : 0; // the numbers of the rows consumed are buffered
+            _aheadAt += n;
+        }
+
+        RowsRead += n;
+        NextSample = RowsRead < Rows ? Peek(0) : ulong.MaxValue;
+    }
+
+    private long ReadNumberAt(long position)
+    {
+        Span<byte> eight = stackalloc byte[8];
+        _numbers!.Position = position;
+        _numbers.ReadExactly(eight);
+        return BinaryPrimitives.ReadInt64LittleEndian(eight);
+    }
 
     private static string? Find(string directory)
     {
@@ -80,18 +186,25 @@ public sealed class RecordedRows : IDisposable
             : null;
     }
 
-    private static ulong FirstNumber(string npy)
+    /// <summary>The sample numbers positioned at their first value, or null when there are none this can read (rows then count from 0).</summary>
+    private static FileStream? OpenNumbers(string npy)
     {
-        byte[] head = new byte[4096];
-        using FileStream f = File.OpenRead(npy);
-        int n = f.Read(head);
-        int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(head.AsSpan(8));
-        string header = Encoding.ASCII.GetString(head, 10, headerLength);
-        if (!header.Contains("'<i8'", StringComparison.Ordinal) || n < 10 + headerLength + 8)
+        if (!File.Exists(npy))
         {
-            return 0; // empty or foreign: replay from 0
+            return null;
         }
 
-        return (ulong)BinaryPrimitives.ReadInt64LittleEndian(head.AsSpan(10 + headerLength));
+        var f = new FileStream(npy, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        byte[] head = new byte[4096];
+        int n = f.Read(head);
+        int headerLength = n >= 10 ? BinaryPrimitives.ReadUInt16LittleEndian(head.AsSpan(8)) : 0;
+        if (n < 10 + headerLength || !Encoding.ASCII.GetString(head, 10, headerLength).Contains("'<i8'", StringComparison.Ordinal))
+        {
+            f.Dispose();
+            return null; // foreign: replay from 0
+        }
+
+        f.Position = 10 + headerLength;
+        return f;
     }
 }

@@ -148,6 +148,71 @@ public class RecordingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_replay_keeps_the_recordings_gaps_where_they_were_and_reports_each_with_a_gap()
+    {
+        string original = Temp(), replayed = Temp();
+        RecordThrough("emu://?channels=32&seed=4&faults=drop:1e-2", original, TimeSpan.FromSeconds(1.5)); // frames lost on the link: the sample numbers jump
+        RecordThrough($"file://{original}?speed=max", replayed, TimeSpan.FromSeconds(60));
+
+        string a = Path.Combine(original, OpenEphysRecorder.RecordingFolder), b = Path.Combine(replayed, OpenEphysRecorder.RecordingFolder);
+        long[] numbersA = Npy<long>(Path.Combine(a, "continuous", "Neurolink-100.raw", "sample_numbers.npy"));
+        long[] numbersB = Npy<long>(Path.Combine(b, "continuous", "Neurolink-100.raw", "sample_numbers.npy"));
+        List<(long From, long To)> jumps = Jumps(numbersB);
+        Assert.True(Jumps(numbersA).Count >= 2, "the original recording lost nothing: the fault did not work");
+        Assert.True(numbersB.Length > numbersA.Length - 64, $"{numbersA.Length} rows recorded, {numbersB.Length} replayed");
+        Assert.Equal(numbersA[..numbersB.Length], numbersB); // the same clocks, jumps included
+        byte[] datA = File.ReadAllBytes(Path.Combine(a, "continuous", "Neurolink-100.raw", "continuous.dat"));
+        byte[] datB = File.ReadAllBytes(Path.Combine(b, "continuous", "Neurolink-100.raw", "continuous.dat"));
+        Assert.True(datA.AsSpan(0, datB.Length).SequenceEqual(datB), "the replayed samples differ");
+
+        // Each jump of the replay is reported by device GAPs (NOT_RECORDED) of exactly the missing
+        // samples: one on the raw stream, and on the events stream one per bin the jump spans.
+        var gaps = File.ReadAllLines(Path.Combine(b, "losses.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(l => l.GetProperty("kind").GetString() == "device_gap")
+            .Select(l => (First: l.GetProperty("first_sample").GetInt64(), End: l.GetProperty("end_sample").GetInt64(), Detail: l.GetProperty("detail").GetString()))
+            .ToList();
+        Assert.All(gaps, g => Assert.Equal("NotRecorded", g.Detail));
+        foreach ((long from, long to) in jumps)
+        {
+            var inside = gaps.Where(g => g.First > from && g.End <= to).ToList();
+            Assert.True(inside.Contains((from + 1, to, "NotRecorded")), $"the jump {from} -> {to} has no GAP of its own on the raw stream; gaps: {string.Join(", ", inside)}");
+            Assert.Equal(2 * (to - from - 1), inside.Sum(g => g.End - g.First));
+        }
+
+        Assert.All(gaps.Where(g => g.End <= numbersB[^1]), g => Assert.Contains(jumps, j => g.First > j.From && g.End <= j.To));
+    }
+
+    [Fact]
+    public void A_replay_at_real_time_starts_at_the_recordings_first_sample_number_and_plays_it_to_the_end()
+    {
+        string original = Temp(), replayed = Temp();
+        RecordThrough("emu://?channels=16&seed=6", original, TimeSpan.FromSeconds(1));
+        Thread.Sleep(300); // the replaying device's clock must not run while no one listens
+        RecordThrough($"file://{original}", replayed, TimeSpan.FromSeconds(20));
+
+        string a = Path.Combine(original, OpenEphysRecorder.RecordingFolder), b = Path.Combine(replayed, OpenEphysRecorder.RecordingFolder);
+        long[] numbersA = Npy<long>(Path.Combine(a, "continuous", "Neurolink-100.raw", "sample_numbers.npy"));
+        long[] numbersB = Npy<long>(Path.Combine(b, "continuous", "Neurolink-100.raw", "sample_numbers.npy"));
+        Assert.Equal(numbersA[0], numbersB[0]);
+        Assert.True(numbersB.Length > numbersA.Length - 64, $"{numbersA.Length} rows recorded, {numbersB.Length} replayed: the replay was cut short");
+        Assert.Equal(numbersA[..numbersB.Length], numbersB);
+    }
+
+    private static List<(long From, long To)> Jumps(long[] numbers)
+    {
+        var jumps = new List<(long, long)>();
+        for (int i = 1; i < numbers.Length; i++)
+        {
+            if (numbers[i] != numbers[i - 1] + 1)
+            {
+                jumps.Add((numbers[i - 1], numbers[i]));
+            }
+        }
+
+        return jumps;
+    }
+
+    [Fact]
     public void Replaying_a_directory_with_no_recording_says_so()
     {
         using var opener = new Neurolink.Host.DeviceOpener();

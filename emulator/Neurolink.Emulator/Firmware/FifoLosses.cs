@@ -17,15 +17,27 @@ internal sealed class FifoLosses
     {
         TotalFrames++;
         _pending[stream] = _pending.TryGetValue(stream, out Pending p)
-            ? p with { Samples = p.Samples + samples, Frames = p.Frames + 1 }
-            : new Pending(clock, samples, 1, type);
+            ? p with { Samples = p.Samples + samples, Frames = p.Frames + 1, Reason = GapReason.FifoOverflow } // the device's own loss is the one to report
+            : new Pending(clock, samples, 1, type, GapReason.FifoOverflow);
+    }
+
+    /// <summary>
+    /// Samples a replayed recording does not have (its sample numbers jump): reported like a
+    /// FIFO loss, with reason NOT_RECORDED and no frame lost by this device. A run of missing
+    /// samples continues the pending report; one after other losses gets a report of its own.
+    /// </summary>
+    public void NotRecorded(ushort stream, ulong clock, ulong samples, byte type)
+    {
+        _pending[stream] = _pending.TryGetValue(stream, out Pending p) && p.Reason == GapReason.NotRecorded && p.FirstClock + p.Samples == clock
+            ? p with { Samples = p.Samples + samples }
+            : new Pending(clock, samples, 0, type, GapReason.NotRecorded);
     }
 
     public bool TryTake(ushort stream, out Gap gap, out ulong firstLost)
     {
         if (_pending.Count > 0 && _pending.Remove(stream, out Pending p))
         {
-            gap = new Gap(p.Samples, p.Frames, GapReason.FifoOverflow, (Neurolink.Protocol.FrameType)p.Type);
+            gap = new Gap(p.Samples, p.Frames, p.Reason, (Neurolink.Protocol.FrameType)p.Type);
             firstLost = p.FirstClock;
             return true;
         }
@@ -41,5 +53,5 @@ internal sealed class FifoLosses
         TotalFrames = 0;
     }
 
-    private readonly record struct Pending(ulong FirstClock, ulong Samples, uint Frames, byte Type);
+    private readonly record struct Pending(ulong FirstClock, ulong Samples, uint Frames, byte Type, GapReason Reason);
 }

@@ -209,20 +209,64 @@ public sealed partial class HeadstageFirmware
             _rowsFilled += count;
         }
 
+        /// <summary>
+        /// The recording's rows for the clocks [clock, clock + count): where the recording has no
+        /// rows (its sample numbers jump), the raw frame so far is sent, nothing is sent for the
+        /// missing samples, and every stream reports them with a GAP frame (NOT_RECORDED).
+        /// </summary>
         private void FromRecording(ulong clock, int count)
         {
-            Span<short> rows = Raw ? _raw.AsSpan(_rowsFilled * _channels, count * _channels) : _scratch.AsSpan(0, count * _channels);
-            int n = _recorded!.Read(rows, count);
-            rows[(n * _channels)..].Fill(RawSamples.NoData); // past the end: the device stops at ReplayEnd, so this is not sent
-            if (Binned)
+            RecordedRows recorded = _recorded!;
+            recorded.SkipBefore(clock);
+            for (int done = 0; done < count;)
             {
-                _threshold!.Process(rows, count, clock, this);
-            }
+                ulong at = clock + (ulong)done;
+                if (recorded.NextSample > at)
+                {
+                    int missing = (int)Math.Min((ulong)(count - done), recorded.NextSample - at);
+                    NotRecorded(at, missing);
+                    done += missing;
+                    continue;
+                }
 
+                Span<short> rows = Raw ? _raw.AsSpan(_rowsFilled * _channels, (count - done) * _channels) : _scratch.AsSpan(0, (count - done) * _channels);
+                int n = recorded.Read(rows, count - done);
+                if (Binned)
+                {
+                    _threshold!.Process(rows, n, at, this);
+                }
+
+                if (Raw)
+                {
+                    MarkDisabled(rows, n);
+                    _rowsFilled += n;
+                }
+
+                done += n;
+            }
+        }
+
+        private void NotRecorded(ulong at, int missing)
+        {
             if (Raw)
             {
-                MarkDisabled(rows, count);
-                _rowsFilled += count;
+                if (_rowsFilled > 0)
+                {
+                    EmitRaw();
+                }
+
+                _device._losses.NotRecorded(s_raw, at, (ulong)missing, (byte)FrameType.RawSamples);
+                _rawStart = at + (ulong)missing;
+            }
+
+            if ((_streams & StreamMask.Events) != 0)
+            {
+                _device._losses.NotRecorded(s_events, at, (ulong)missing, (byte)FrameType.SpikeEvents);
+            }
+
+            if ((_streams & StreamMask.Counts) != 0)
+            {
+                _device._losses.NotRecorded(s_counts, at, (ulong)missing, (byte)FrameType.SpikeCounts);
             }
         }
 

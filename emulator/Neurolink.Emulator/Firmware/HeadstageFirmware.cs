@@ -103,7 +103,10 @@ public sealed partial class HeadstageFirmware : IDisposable
     public ulong Clock { get; private set; }
 
     /// <summary>The clock at which a replayed recording ends (the device makes no samples after it); <see cref="ulong.MaxValue"/> when not replaying.</summary>
-    public ulong ReplayEnd => _options.Recording is { } r ? r.FirstSample + (ulong)r.Rows : ulong.MaxValue;
+    public ulong ReplayEnd => _options.Recording is { } r ? (r.Rows > 0 ? r.LastSample + 1 : r.FirstSample) : ulong.MaxValue;
+
+    /// <summary>True when this device replays a recording: its clock is the recording's, and runs only while it plays.</summary>
+    public bool Replaying => _options.Recording is not null;
 
     /// <summary>True while acquiring.</summary>
     public bool Acquiring => _acquisition is not null;

@@ -11,4 +11,6 @@ public enum GapReason : byte
     ConverterFault = 2,
     /// <summary>The link was reset.</summary>
     LinkReset = 3,
+    /// <summary>A device replaying a recording: the recording has no samples there (it lost them when it was made).</summary>
+    NotRecorded = 4,
 }
