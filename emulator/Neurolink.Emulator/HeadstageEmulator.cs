@@ -167,13 +167,27 @@ public sealed class HeadstageEmulator : IDisposable
 
             if (_options.Clock == EmulatorClock.Paced)
             {
-                // The device clock is a hardware counter: catch it up to now in one go, so that
-                // PONGs and ACKs carry the time they really arrived (the FIFO takes the burst).
+                // The device clock is a hardware counter: catch it up to now before reading the
+                // host's bytes, so that PONGs and ACKs carry the time they really arrived. After a
+                // stall of this thread (the host's JIT or GC on a 2-core machine), the samples of
+                // the stall are made 1 ms at a time with the link taking frames between slices, as
+                // a device's FIFO drains while it samples: in one go, the whole stall's frames met
+                // a FIFO nobody emptied, and a host that kept up saw the device drop them.
                 ulong target = Math.Min(pacedOrigin + (ulong)(wall.Elapsed.TotalSeconds * rate), _firmware.ReplayEnd);
+                ulong slice = Math.Max(1, (ulong)(rate / 1000));
+                while (target > _firmware.Clock)
+                {
+                    _firmware.Advance(Math.Min(slice, target - _firmware.Clock));
+                    busy = true;
+                    if (target > _firmware.Clock && !Drain(link, wall.ElapsedMilliseconds))
+                    {
+                        break; // a fault (a disconnect or a stall) is due: the loop below acts on it
+                    }
+                }
+
                 if (target > _firmware.Clock)
                 {
                     _firmware.Advance(target - _firmware.Clock);
-                    busy = true;
                 }
             }
 
@@ -249,6 +263,32 @@ public sealed class HeadstageEmulator : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Moves frames from the FIFO to the link while it takes them; false when a fault (disconnect or stall) is due.</summary>
+    private bool Drain(IDeviceLink link, long nowMs)
+    {
+        if (_faults.DisconnectDue || _faults.StallDueMs > 0)
+        {
+            return false;
+        }
+
+        while (_wire.Pending < WireHighWater && _firmware.Output.TryPeek(out QueuedFrame frame, out ReadOnlySpan<byte> bytes))
+        {
+            _faults.Send(frame, bytes, _wire, _firmware.Clock, nowMs);
+            _firmware.Output.Dequeue();
+            if (_faults.DisconnectDue || _faults.StallDueMs > 0)
+            {
+                return false;
+            }
+        }
+
+        if (_wire.Pending > 0)
+        {
+            _wire.Consume(link.TryWrite(_wire.Bytes));
+        }
+
+        return true;
     }
 
     /// <summary>The frames before a disconnect are on the wire when it happens; give the link a moment to take them.</summary>

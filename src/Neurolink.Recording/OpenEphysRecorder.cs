@@ -46,6 +46,7 @@ public sealed class OpenEphysRecorder : IDisposable
     private readonly RecordingSource _source;
     private readonly string _dir;
     private readonly FileStream _dat;
+    private readonly StreamingWriteback _writeback;
     private readonly NpyWriter<long> _sampleNumbers;
     private readonly NpyWriter<double> _timestamps;
     private readonly NpyWriter<long> _spikeSamples;
@@ -103,6 +104,7 @@ public sealed class OpenEphysRecorder : IDisposable
         Directory.CreateDirectory(continuous);
         Directory.CreateDirectory(events);
         _dat = new FileStream(Path.Combine(continuous, "continuous.dat"), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+        _writeback = new StreamingWriteback(_dat);
         _sampleNumbers = new NpyWriter<long>(Path.Combine(continuous, "sample_numbers.npy"));
         _timestamps = new NpyWriter<double>(Path.Combine(continuous, "timestamps.npy"));
         _spikeSamples = new NpyWriter<long>(Path.Combine(events, "sample_numbers.npy"));
@@ -353,6 +355,7 @@ public sealed class OpenEphysRecorder : IDisposable
         }
 
         _dat.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_row.AsSpan(0, rows * channels)));
+        _writeback.Written();
         for (int s = 0; s < rows; s++)
         {
             _numbers[s] = (long)_pendingClock + s;
