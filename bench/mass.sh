@@ -36,7 +36,7 @@ for n in 4000 40000; do
   done
 done
 # Real-time capacity: every 1 ms of biology within 1 ms of wall time at the 99.9th percentile.
-for n in 25000 50000 100000; do
+for n in 25000 40000 50000 100000; do
   for threads in 1 2; do
     "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed 1 --threads "$threads" | tee -a "$out"
   done
