@@ -168,7 +168,8 @@ public static class RunCommand
         $"  frames {s.Frames}, lost {s.LostFrames}, CRC errors {s.CrcErrors}, deadline misses {s.DeadlineMisses}, link downs {s.LinkDowns}, reconnects {s.Reconnects}",
         $"  loop latency (last byte in to trigger out): p50 {s.LoopLatencyUs.P50} us, p99 {s.LoopLatencyUs.P99} us, p99.9 {s.LoopLatencyUs.P999} us, max {s.LoopLatencyUs.Max} us",
         $"  stimulation: {s.StimSent} triggers sent, {s.StimAcknowledged} acknowledged, {s.StimRefused} refused, {s.StimSuppressed} output spikes in refractory",
-        $"  rates (Hz): {string.Join(", ", s.RatesHz.Select(r => $"{r.Key} {r.Value}"))}"
+        $"  rates (Hz): {string.Join(", ", s.RatesHz.Select(r => $"{r.Key} {r.Value}"))}",
+        $"  garbage collections: {s.GcCollections}, pausing every thread {s.GcPauseMs} ms in all"
         + (s.Recording is null ? "" : $"{Environment.NewLine}  recorded {s.RecordedSamples} samples into {s.Recording}") + (s.Fault is null ? "" : $"{Environment.NewLine}  FAULT: {s.Fault}"));
 
     /// <summary>The live status line: on a terminal it rewrites itself; redirected, one line per interval.</summary>

@@ -45,6 +45,7 @@ public sealed class ClosedLoop : IDisposable
     private readonly int _outStart, _outCount;
     private readonly int[] _spikes;
     private readonly long[] _populationSpikes;
+    private readonly long[] _frameSpikes; // this frame's spikes per population, added to the shared counts once per frame
     private readonly int[] _populationOf;
     private readonly byte[] _counts;
     private readonly ushort[] _triggers;
@@ -83,6 +84,7 @@ public sealed class ClosedLoop : IDisposable
         (_outStart, _outCount) = (range.Start, range.Count);
         _spikes = new int[net.NeuronCount];
         _populationSpikes = new long[net.Populations.Count];
+        _frameSpikes = new long[net.Populations.Count];
         _populationOf = new int[net.NeuronCount];
         for (int p = 0; p < net.Populations.Count; p++)
         {
@@ -370,7 +372,7 @@ public sealed class ClosedLoop : IDisposable
             for (int k = 0; k < n; k++)
             {
                 int i = _spikes[k];
-                Interlocked.Increment(ref _populationSpikes[_populationOf[i]]);
+                _frameSpikes[_populationOf[i]]++;
                 if (i < _outStart || i >= _outStart + _outCount)
                 {
                     continue;
@@ -391,6 +393,14 @@ public sealed class ClosedLoop : IDisposable
 
         Interlocked.Add(ref _steps, steps);
         Interlocked.Add(ref _outputSpikes, outputSpikes);
+        for (int p = 0; p < _frameSpikes.Length; p++)
+        {
+            if (_frameSpikes[p] != 0)
+            {
+                Interlocked.Add(ref _populationSpikes[p], _frameSpikes[p]);
+                _frameSpikes[p] = 0;
+            }
+        }
         if (triggers > 0)
         {
             Interlocked.Exchange(ref _sending, 1); // a full fence: StopStimulation sees this, or this sees its flag

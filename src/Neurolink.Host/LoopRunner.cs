@@ -20,6 +20,7 @@ public sealed class LoopRunner : IDisposable
     private readonly NeurolinkOptions _options;
     private readonly DeviceOpener _opener = new();
     private readonly Stopwatch _clock = new();
+    private (int Collections, TimeSpan Pause) _gcAtStart;
     private AcquisitionSession? _session;
     private ISimulatedMass? _mass;
     private ClosedLoop? _loop;
@@ -111,6 +112,7 @@ public sealed class LoopRunner : IDisposable
         HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");
         ArmProblems = _loop.Configure(driver, _session.SampleRateHz);
         _loop.Start();
+        _gcAtStart = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
         _clock.Start();
     }
 
@@ -196,6 +198,8 @@ public sealed class LoopRunner : IDisposable
             Recording = _recorder?.Folder,
             RecordedSamples = _recorder?.Counters.Samples ?? 0,
             Fault = _loop?.Fault?.Message,
+            GcCollections = GC.CollectionCount(0) - _gcAtStart.Collections,
+            GcPauseMs = Math.Round((GC.GetTotalPauseDuration() - _gcAtStart.Pause).TotalMilliseconds, 1),
         };
 
         static double Round(double v) => double.IsNaN(v) ? v : Math.Round(v, 1);

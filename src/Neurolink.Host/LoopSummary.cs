@@ -73,6 +73,12 @@ public sealed record class LoopSummary
     /// <summary>Mean firing rate of each population over the run, Hz.</summary>
     [JsonPropertyName("rates_hz")] public IReadOnlyDictionary<string, double> RatesHz { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Garbage collections in the process during the run (each one pauses every managed thread, the loop's included).</summary>
+    [JsonPropertyName("gc_collections")] public int GcCollections { get; init; }
+
+    /// <summary>Time the process's managed threads were paused by garbage collection during the run, ms.</summary>
+    [JsonPropertyName("gc_pause_ms")] public double GcPauseMs { get; init; }
+
     /// <summary>The recording's folder (the one holding structure.oebin), or null when not recording.</summary>
     [JsonPropertyName("recording")] public string? Recording { get; init; }
 

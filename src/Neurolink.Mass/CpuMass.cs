@@ -555,6 +555,7 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         Chunk own = _chunks[k];
         int slot = _slots is null ? 0 : (int)(_step % _slotCount);
+        PrefetchRows(k);
         foreach (Chunk c in _chunks)
         {
             for (int s = 0; s < c.SpikeCount; s++)
@@ -573,6 +574,63 @@ public sealed partial class CpuMass : ISimulatedMass
             }
         }
 
+    }
+
+    /// <summary>
+    /// Asks the memory system for every row this step's spikes will read (their targets and
+    /// weights in this thread's range) before reading any: the rows are scattered over megabytes
+    /// that a closed loop's 1 ms between frames leaves cold, and one row's misses at a time
+    /// cost more than the whole step when warm (10 000 neurons at 1 ms: 18 us warm, 54 us after
+    /// the caches were emptied). Prefetches of all rows overlap those misses.
+    /// </summary>
+    private unsafe void PrefetchRows(int k)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            return;
+        }
+
+        const int PerLine = 64 / sizeof(int);
+        foreach (Chunk c in _chunks)
+        {
+            for (int s = 0; s < c.SpikeCount; s++)
+            {
+                int pre = c.Spikes[s];
+                for (int receptor = 0; receptor < 2; receptor++)
+                {
+                    SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
+                    int a, b;
+                    if (Threads == 1)
+                    {
+                        a = rows.RowStart[pre];
+                        b = rows.RowStart[pre + 1];
+                    }
+                    else
+                    {
+                        int[] splits = _splits[receptor];
+                        a = splits[(pre * (Threads + 1)) + k];
+                        b = splits[(pre * (Threads + 1)) + k + 1];
+                    }
+
+                    if (a >= b)
+                    {
+                        continue;
+                    }
+
+                    ref int target = ref MemoryMarshal.GetArrayDataReference(rows.Target);
+                    ref float weight = ref MemoryMarshal.GetArrayDataReference(_weights[receptor]);
+                    for (int x = a; x < b; x += PerLine)
+                    {
+                        System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref target, x)));
+                        System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref weight, x)));
+                    }
+
+                    // The last line, when the row ends in one the stride skipped.
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref target, b - 1)));
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref weight, b - 1)));
+                }
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
