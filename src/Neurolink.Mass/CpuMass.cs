@@ -579,9 +579,8 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <summary>
     /// Asks the memory system for every row this step's spikes will read (their targets and
     /// weights in this thread's range) before reading any: the rows are scattered over megabytes
-    /// that a closed loop's 1 ms between frames leaves cold, and one row's misses at a time
-    /// cost more than the whole step when warm (10 000 neurons at 1 ms: 18 us warm, 54 us after
-    /// the caches were emptied). Prefetches of all rows overlap those misses.
+    /// that a closed loop's 1 ms between frames leaves cold, and taking their misses one row at
+    /// a time cost more than the rest of the step. Prefetches of all rows overlap those misses.
     /// </summary>
     private unsafe void PrefetchRows(int k)
     {
