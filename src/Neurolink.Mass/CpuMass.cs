@@ -191,6 +191,23 @@ public sealed partial class CpuMass : ISimulatedMass
         }
     }
 
+    /// <summary>
+    /// The threshold, reset and refractory count of eight LIF neurons, given their v before the
+    /// step and the v integration gives: a held neuron counts down (and is free at the reset when
+    /// it reaches 0), a free one above the threshold fires (held, or at the reset), the rest take
+    /// the integrated v. Returns the new v; <paramref name="fired"/> has a bit per neuron that fired.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Reset(Vector256<float> v, Vector256<float> integrated, Vector256<float> vt, Vector256<float> vr, Vector256<float> fire, out uint fired)
+    {
+        Vector256<float> refractory = Vector256.GreaterThan(v, Vector256.Create(Held - 0.5f));
+        Vector256<float> next = v - Vector256<float>.One;
+        Vector256<float> counted = Vector256.ConditionalSelect(Vector256.GreaterThan(next, Vector256.Create(Held + 0.5f)), next, vr);
+        Vector256<float> firing = Vector256.AndNot(Vector256.GreaterThan(integrated, vt), refractory);
+        fired = firing.ExtractMostSignificantBits();
+        return Vector256.ConditionalSelect(refractory, counted, Vector256.ConditionalSelect(firing, fire, integrated));
+    }
+
     /// <summary>What v becomes when a neuron fires: held for <paramref name="refSteps"/> steps, or at once free at the reset.</summary>
     private static float OnFire(float refSteps, float vr) => refSteps > 0 ? Held + refSteps : vr;
 
@@ -375,7 +392,6 @@ public sealed partial class CpuMass : ISimulatedMass
             Vector256<float> vDm = Vector256.Create(dm), vDe = Vector256.Create(de), vDi = Vector256.Create(di);
             Vector256<float> vKe = Vector256.Create(ke), vKi = Vector256.Create(ki), vEl = Vector256.Create(el);
             Vector256<float> vVt = Vector256.Create(vt), vVr = Vector256.Create(vr), vFire = Vector256.Create(fire);
-            Vector256<float> one = Vector256.Create(1f), held = Vector256.Create(Held - 0.5f), stillHeld = Vector256.Create(Held + 0.5f);
             for (; i + 8 <= hi; i += 8)
             {
                 nuint at = (nuint)i;
@@ -385,13 +401,7 @@ public sealed partial class CpuMass : ISimulatedMass
                 Vector256<float> integrated = vEl + ((v - vEl) * vDm) + (ge * vKe) + (gi * vKi);
                 (ge * vDe).StoreUnsafe(ref ge0, at);
                 (gi * vDi).StoreUnsafe(ref gi0, at);
-                Vector256<float> crossed = Vector256.GreaterThan(integrated, vVt);
-                Vector256<float> refractory = Vector256.GreaterThan(v, held);
-                Vector256<float> next = v - one;
-                Vector256<float> counted = Vector256.ConditionalSelect(Vector256.GreaterThan(next, stillHeld), next, vVr);
-                Vector256<float> fired = Vector256.AndNot(crossed, refractory);
-                Vector256.ConditionalSelect(refractory, counted, Vector256.ConditionalSelect(fired, vFire, integrated)).StoreUnsafe(ref v0, at);
-                uint bits = fired.ExtractMostSignificantBits();
+                Reset(v, integrated, vVt, vVr, vFire, out uint bits).StoreUnsafe(ref v0, at);
                 if (bits != 0)
                 {
                     count = AppendSpikes(bits, i, spikes, count);
@@ -429,7 +439,7 @@ public sealed partial class CpuMass : ISimulatedMass
             Vector256<float> gl = Vector256.Create(c.Gl), glEl = Vector256.Create(c.Gl * c.El), ee = Vector256.Create(c.Ee), ei = Vector256.Create(c.Ei);
             Vector256<float> bias = Vector256.Create(c.BiasPa), minusDtOverC = Vector256.Create(-c.DtOverC);
             Vector256<float> de = Vector256.Create(c.De), di = Vector256.Create(c.Di), vt = Vector256.Create(c.Vt), vr = Vector256.Create(c.Vr);
-            Vector256<float> vFire = Vector256.Create(fire), one = Vector256.Create(1f), held = Vector256.Create(Held - 0.5f), stillHeld = Vector256.Create(Held + 0.5f);
+            Vector256<float> vFire = Vector256.Create(fire);
             for (; i + 8 <= hi; i += 8)
             {
                 nuint at = (nuint)i;
@@ -441,13 +451,7 @@ public sealed partial class CpuMass : ISimulatedMass
                 Vector256<float> integrated = vInf + ((v - vInf) * Vector256.Exp(total * minusDtOverC));
                 (ge * de).StoreUnsafe(ref ge0, at);
                 (gi * di).StoreUnsafe(ref gi0, at);
-                Vector256<float> crossed = Vector256.GreaterThan(integrated, vt);
-                Vector256<float> refractory = Vector256.GreaterThan(v, held);
-                Vector256<float> next = v - one;
-                Vector256<float> counted = Vector256.ConditionalSelect(Vector256.GreaterThan(next, stillHeld), next, vr);
-                Vector256<float> fired = Vector256.AndNot(crossed, refractory);
-                Vector256.ConditionalSelect(refractory, counted, Vector256.ConditionalSelect(fired, vFire, integrated)).StoreUnsafe(ref v0, at);
-                uint bits = fired.ExtractMostSignificantBits();
+                Reset(v, integrated, vt, vr, vFire, out uint bits).StoreUnsafe(ref v0, at);
                 if (bits != 0)
                 {
                     count = AppendSpikes(bits, i, spikes, count);
