@@ -13,7 +13,11 @@ public class HilTests
     public void The_whole_suite_passes_against_the_emulator_and_writes_its_reports()
     {
         string dir = Path.Combine(Path.GetTempPath(), "neurolink-hil-" + Guid.NewGuid().ToString("N"));
-        using var hil = new CliProcess("hil", "emu://?channels=128", "--report", dir, "--seconds", "2", "--pings", "200");
+        // The emulator's clock is exact; measured through PINGs on a loaded CI host it read up to
+        // 51 +- 5 ppm off (the load changing during the fit), so this run allows 200 ppm: it checks
+        // that every check runs and passes on a healthy device. That a drifting clock fails
+        // (300 ppm against the default 50) is the next test's.
+        using var hil = new CliProcess("hil", "emu://?channels=128", "--report", dir, "--seconds", "2", "--pings", "200", "--clock-spec-ppm", "200");
         Assert.True(hil.WaitForExit(Exit) == 0, hil.Output + hil.Errors);
         foreach (string check in (string[])["link", "registers", "throughput", "latency", "faults", "stim-safety", "clock"])
         {
