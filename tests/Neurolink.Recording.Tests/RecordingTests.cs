@@ -237,7 +237,15 @@ public class RecordingTests(ITestOutputHelper output)
                 Thread.Sleep(20);
             }
 
-            Thread.Sleep(200); // the last frames through the reader
+            // A replay that ended goes away: once the session has seen the link close, the
+            // reader has read every frame before it (however slow a loaded host is).
+            var settle = Stopwatch.StartNew();
+            while (opener.ReplayFinished && session.State != LinkState.Ended && settle.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(20);
+            }
+
+            Thread.Sleep(200); // the last frames through the reader of a device that is still there
             session.Stop();
         }
     }
