@@ -63,41 +63,17 @@ public static class ProbeCommand
     {
         using var opener = new DeviceOpener();
         ITransport? first = opener.Open(uri);
-        using var session = new AcquisitionSession(
-            _ =>
+        (AcquisitionSession soaked, _) = Soak.Run(
+            () =>
             {
                 // The first link is the one just opened; a reconnection opens the device again.
                 ITransport link = first ?? opener.Open(uri);
                 first = null;
                 return link;
             },
-            new AcquisitionOptions
-            {
-                Streams = StreamMask.Raw | StreamMask.Events | StreamMask.Counts,
-                PingInterval = TimeSpan.FromMilliseconds(10),
-                Ring = new FrameRingOptions { Policy = SlowConsumerPolicy.Wait },
-            });
-        using (RingConsumer consumer = session.Ring.AddConsumer("probe"))
-        {
-            session.Start();
-            var watch = Stopwatch.StartNew();
-            while (watch.Elapsed.TotalSeconds < seconds && !cancellationToken.IsCancellationRequested && session.State != LinkState.Ended)
-            {
-                // The probe only counts: it reads and releases every frame at once.
-                if (consumer.WaitForData(TimeSpan.FromMilliseconds(10), CancellationToken.None))
-                {
-                    while (consumer.TryRead(out _))
-                    {
-                    }
-                }
-            }
-
-            session.Stop();
-            while (consumer.TryRead(out _))
-            {
-            }
-        }
-
+            seconds,
+            cancellationToken: cancellationToken);
+        using AcquisitionSession session = soaked;
         AcquisitionCounters c = session.Counters;
         Capabilities caps = session.Capabilities!;
         double drift = session.Clock?.DriftPpm ?? double.NaN;

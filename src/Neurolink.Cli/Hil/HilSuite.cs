@@ -226,49 +226,12 @@ public sealed class HilSuite(DeviceUri uri, HilOptions options)
         return (failures.Count == 0, $"{checkedCount} writes", failures.Count == 0 ? "every writable register took a valid value and gave it back; every invalid value and read-only register was refused" : string.Join("; ", failures));
     }
 
-    /// <summary>Acquires every stream for the configured time; returns the counters, the clock and the round trips.</summary>
-    private static (AcquisitionCounters Counters, double Seconds, double DriftPpm, double DriftErrorPpm, long ClockPoints) Acquire(string device, double seconds, bool settle = false)
-    {
-        DeviceUri target = DeviceUri.Parse(device);
-        using var opener = new DeviceOpener();
-        using var session = new AcquisitionSession(_ => opener.Open(target), new AcquisitionOptions
-        {
-            Streams = StreamMask.Raw | StreamMask.Events | StreamMask.Counts,
-            PingInterval = TimeSpan.FromMilliseconds(10),
-        });
-        using RingConsumer consumer = session.Ring.AddConsumer("hil");
-        session.Start();
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed.TotalSeconds < seconds)
-        {
-            if (consumer.WaitForData(TimeSpan.FromMilliseconds(10)))
-            {
-                while (consumer.TryRead(out _))
-                {
-                }
-            }
-        }
-
-        // A link that went down just now is given the time to come back before the counts are read.
-        while (settle && session.State == LinkState.Reconnecting && watch.Elapsed.TotalSeconds < seconds + 10)
-        {
-            Thread.Sleep(20);
-            while (consumer.TryRead(out _))
-            {
-            }
-        }
-
-        session.Stop();
-        while (consumer.TryRead(out _))
-        {
-        }
-
-        return (session.Counters, watch.Elapsed.TotalSeconds, session.Clock?.DriftPpm ?? double.NaN, session.Clock?.DriftErrorPpm ?? double.NaN, session.Clock?.Count ?? 0);
-    }
-
     private (bool?, string, string) Throughput()
     {
-        (AcquisitionCounters c, double seconds, _, _, _) = Acquire(uri.Text, options.Seconds);
+        using var opener = new DeviceOpener();
+        (AcquisitionSession soaked, double seconds) = Soak.Run(() => opener.Open(uri), options.Seconds);
+        using AcquisitionSession session = soaked;
+        AcquisitionCounters c = session.Counters;
         double mbs = c.Bytes / 1e6 / seconds;
         bool lossless = c.FramesLost == 0 && c.CrcErrors == 0 && c.ResyncBytes == 0 && c.DeviceLostFrames == 0 && c.DeviceDroppedFrames == 0 && c.RingOverrunFrames == 0 && c.LinkDowns == 0;
         string detail = string.Create(CultureInfo.InvariantCulture,
@@ -375,7 +338,11 @@ public sealed class HilSuite(DeviceUri uri, HilOptions options)
 
         // The emulator disconnects on its own after 3000 frames; the session must come back.
         string faulty = uri.Text + (uri.Text.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "faults=disconnect-after:3000";
-        (AcquisitionCounters c, _, _, _, _) = Acquire(faulty, Math.Max(3, options.Seconds), settle: true);
+        DeviceUri target = DeviceUri.Parse(faulty);
+        using var opener = new DeviceOpener();
+        (AcquisitionSession soaked, _) = Soak.Run(() => opener.Open(target), Math.Max(3, options.Seconds), settle: true);
+        using AcquisitionSession session = soaked;
+        AcquisitionCounters c = session.Counters;
         bool recovered = c.LinkDowns >= 1 && c.Reconnects >= c.LinkDowns;
         return (recovered, $"{c.Reconnects} of {c.LinkDowns} recovered", string.Create(CultureInfo.InvariantCulture,
             $"disconnects injected by the emulator: the link went down {c.LinkDowns} times and acquisition resumed {c.Reconnects} times; {c.LinkDownSamples} samples not acquired while down (counted)"));
@@ -450,7 +417,11 @@ public sealed class HilSuite(DeviceUri uri, HilOptions options)
     {
         // At least 10 s: the error falls as the run's length to the power 1.5 (more points, longer
         // lever); over 5 s the emulator, which reads host bytes once per 1 ms bin, gave 6 to 12 ppm.
-        (_, double seconds, double drift, double error, long points) = Acquire(uri.Text, Math.Max(10, options.Seconds));
+        using var opener = new DeviceOpener();
+        (AcquisitionSession soaked, double seconds) = Soak.Run(() => opener.Open(uri), Math.Max(10, options.Seconds));
+        using AcquisitionSession session = soaked;
+        double drift = session.Clock?.DriftPpm ?? double.NaN, error = session.Clock?.DriftErrorPpm ?? double.NaN;
+        long points = session.Clock?.Count ?? 0;
         if (double.IsNaN(drift) || double.IsNaN(error) || points < 10)
         {
             return (false, "no fit", string.Create(CultureInfo.InvariantCulture, $"only {points} clock points in {seconds:0.#} s: the device did not answer PINGs"));
