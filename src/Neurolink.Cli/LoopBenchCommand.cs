@@ -7,6 +7,13 @@ namespace Neurolink.Cli;
 /// <summary><c>neurolink bench loop</c>: the closed-loop benchmark.</summary>
 public static class LoopBenchCommand
 {
+    /// <summary>Each setting the verb sets, by its configuration key, and the option that gives it.</summary>
+    private static readonly (string Key, string Option)[] s_options =
+    [
+        ("Neurolink:Device", "--device/--channels"), ("Neurolink:Neurons", "--neurons"), ("Neurolink:Backend", "--backend"), ("Neurolink:DtMs", "--dt"),
+        ("Neurolink:Threads", "--threads"), ("Neurolink:RealtimePriority", "--realtime"), ("Neurolink:PollMicroseconds", "--poll-us"),
+    ];
+
     /// <summary>Builds the verb.</summary>
     public static Command Build()
     {
@@ -46,9 +53,14 @@ public static class LoopBenchCommand
             IReadOnlyList<string> problems = options.Problems();
             if (problems.Count > 0)
             {
-                return Program.Fail(string.Join(Environment.NewLine, problems).Replace("Neurolink:Device", "--device/--channels", StringComparison.Ordinal)
-                    .Replace("Neurolink:Neurons", "--neurons", StringComparison.Ordinal).Replace("Neurolink:Backend", "--backend", StringComparison.Ordinal)
-                    .Replace("Neurolink:DtMs", "--dt", StringComparison.Ordinal).Replace("Neurolink:Threads", "--threads", StringComparison.Ordinal));
+                // The settings' problems name their configuration keys; here they came from options.
+                string text = string.Join(Environment.NewLine, problems);
+                foreach ((string key, string option) in s_options)
+                {
+                    text = text.Replace(key, option, StringComparison.Ordinal);
+                }
+
+                return Program.Fail(text);
             }
 
             using var runner = new LoopRunner(options);

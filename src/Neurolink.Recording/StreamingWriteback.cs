@@ -6,11 +6,12 @@ namespace Neurolink.Recording;
 /// Keeps a file written at a high, steady rate from piling up in the page cache (Linux): every
 /// <see cref="ChunkBytes"/>, the chunk just written is handed to the disk at once
 /// (<c>sync_file_range</c>, WRITE), the one before it is waited for and dropped from the cache
-/// (<c>posix_fadvise</c>, DONTNEED). Without it, a 184 MB/s recording left gigabytes of dirty
-/// pages until the kernel's dirty limit (about 4 GB on the 2-core development machine, 22 s in)
-/// stopped the writer for half a second at once, which no ring can absorb. With it, the writer
-/// waits at most for one chunk's writeback, and the recording does not push everything else out
-/// of the cache. Elsewhere, and when the calls fail (a file system without them), it does nothing.
+/// (<c>posix_fadvise</c>, DONTNEED). Without it, a 184 MB/s recording left gigabytes of unwritten
+/// pages behind it and lost about half a second of data in one burst 22 s in, the writer held up
+/// in the kernel (its limit on unwritten pages, as far as we can tell) for longer than the ring
+/// holds. With it, the writer waits at most for one chunk's writeback, and the recording does not
+/// push everything else out of the cache. Elsewhere, and when the calls fail (a file system
+/// without them), it does nothing.
 /// </summary>
 internal sealed partial class StreamingWriteback(FileStream file)
 {
