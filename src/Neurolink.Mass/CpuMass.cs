@@ -602,19 +602,7 @@ public sealed partial class CpuMass : ISimulatedMass
                 for (int receptor = 0; receptor < 2; receptor++)
                 {
                     SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
-                    int a, b;
-                    if (Threads == 1)
-                    {
-                        a = rows.RowStart[pre];
-                        b = rows.RowStart[pre + 1];
-                    }
-                    else
-                    {
-                        int[] splits = _splits[receptor];
-                        a = splits[(pre * (Threads + 1)) + k];
-                        b = splits[(pre * (Threads + 1)) + k + 1];
-                    }
-
+                    (int a, int b) = RowRange(rows, _splits[receptor], pre, k);
                     if (a >= b)
                     {
                         continue;
@@ -639,17 +627,7 @@ public sealed partial class CpuMass : ISimulatedMass
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Propagate(SynapseRows rows, int[] splits, int pre, int k, float[] current, int receptor, int slot)
     {
-        int a, b;
-        if (Threads == 1)
-        {
-            a = rows.RowStart[pre];
-            b = rows.RowStart[pre + 1];
-        }
-        else
-        {
-            a = splits[(pre * (Threads + 1)) + k];
-            b = splits[(pre * (Threads + 1)) + k + 1];
-        }
+        (int a, int b) = RowRange(rows, splits, pre, k);
 
         int[] target = rows.Target;
         float[] weight = _weights[receptor];
@@ -684,6 +662,12 @@ public sealed partial class CpuMass : ISimulatedMass
             }
         }
     }
+
+    /// <summary>The synapses of <paramref name="pre"/>'s row whose targets are in thread <paramref name="k"/>'s range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (int Start, int End) RowRange(SynapseRows rows, int[] splits, int pre, int k) => Threads == 1
+        ? (rows.RowStart[pre], rows.RowStart[pre + 1])
+        : (splits[(pre * (Threads + 1)) + k], splits[(pre * (Threads + 1)) + k + 1]);
 
     /// <summary>For each row and thread, where that thread's targets start in the row.</summary>
     private int[] Splits(SynapseRows rows)

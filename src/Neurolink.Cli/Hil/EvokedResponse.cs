@@ -16,7 +16,8 @@ namespace Neurolink.Cli.Hil;
 /// <param name="After">Spikes within the window after a pulse, all pulses together.</param>
 /// <param name="Expected">Spikes expected in those windows from the channel's firing before the pulses.</param>
 /// <param name="Delays">Delay from each answered pulse to its first spike, us, sorted.</param>
-public sealed record class EvokedResponse(int Pulses, int Answered, int After, double Expected, IReadOnlyList<double> Delays)
+/// <param name="Window">How long after a pulse a spike counted as its answer.</param>
+public sealed record class EvokedResponse(int Pulses, int Answered, int After, double Expected, IReadOnlyList<double> Delays, TimeSpan Window)
 {
     /// <summary>Windows before each pulse that estimate the channel's own firing.</summary>
     public const int BaselineWindows = 4;
@@ -67,7 +68,7 @@ public sealed record class EvokedResponse(int Pulses, int Answered, int After, d
         }
 
         delays.Sort();
-        return new EvokedResponse(pulses.Count, delays.Count, after, expected, delays);
+        return new EvokedResponse(pulses.Count, delays.Count, after, expected, delays, window);
     }
 
     /// <summary>One line: the delays and the comparison with chance.</summary>
@@ -75,12 +76,12 @@ public sealed record class EvokedResponse(int Pulses, int Answered, int After, d
     {
         if (Delays.Count == 0)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"evoked response: none: no spike on channel {channel} within 10 ms of any of {Pulses} pulses of {amplitudeUa} uA");
+            return string.Create(CultureInfo.InvariantCulture, $"evoked response: none: no spike on channel {channel} within {Window.TotalMilliseconds} ms of any of {Pulses} pulses of {amplitudeUa} uA");
         }
 
         double Q(double q) => Delays[(int)Math.Clamp(Math.Ceiling(q * Delays.Count) - 1, 0, Delays.Count - 1)];
         return string.Create(CultureInfo.InvariantCulture,
-            $"evoked response p50 {Q(0.5):0} us, p99 {Q(0.99):0} us, p99.9 {Q(0.999):0} us: on channel {channel}, {Answered} of {Pulses} pulses of {amplitudeUa} uA answered within 10 ms; {After} spikes after the pulses against {Expected:0.#} expected from the channel's firing before them (z {Z:0.#}, needs {MinimumZ})");
+            $"evoked response p50 {Q(0.5):0} us, p99 {Q(0.99):0} us, p99.9 {Q(0.999):0} us: on channel {channel}, {Answered} of {Pulses} pulses of {amplitudeUa} uA answered within {Window.TotalMilliseconds} ms; {After} spikes after the pulses against {Expected:0.#} expected from the channel's firing before them (z {Z:0.#}, needs {MinimumZ})");
     }
 
     private static int LowerBound(ulong[] sorted, ulong value)
