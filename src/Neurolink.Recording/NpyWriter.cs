@@ -4,13 +4,20 @@ using System.Text;
 
 namespace Neurolink.Recording;
 
+/// <summary>An .npy file being written, whatever its element type.</summary>
+public interface INpyFile : IDisposable
+{
+    /// <summary>Writes the buffered values to the file and the length into the header.</summary>
+    void Flush();
+}
+
 /// <summary>
 /// A one-dimensional NumPy <c>.npy</c> file written as it grows: the header has room for any
 /// length and is rewritten with the length at every <see cref="Flush"/>, so a file cut off by a
 /// crash still opens with numpy up to its last flush (and its data length says the rest).
 /// </summary>
 /// <typeparam name="T">long (&lt;i8), double (&lt;f8), int (&lt;i4), short (&lt;i2) or byte (|u1).</typeparam>
-public sealed class NpyWriter<T> : IDisposable
+public sealed class NpyWriter<T> : INpyFile
     where T : unmanaged
 {
     /// <summary>Header bytes: magic, version, length, and the padded dictionary (a multiple of 64).</summary>

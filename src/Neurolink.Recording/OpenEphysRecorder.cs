@@ -59,6 +59,7 @@ public sealed class OpenEphysRecorder : IDisposable
     private readonly NpyWriter<double> _stimTimes;
     private readonly NpyWriter<int> _stimPrograms;
     private readonly NpyWriter<int> _stimChannels;
+    private readonly INpyFile[] _npy; // every .npy file above, flushed and closed together
     private readonly (long Sample, int Program, int Channel)[] _stimQueue = new (long, int, int)[65536];
     private readonly object _stimGate = new();
     private int _stimHead, _stimCount;
@@ -119,6 +120,7 @@ public sealed class OpenEphysRecorder : IDisposable
         _stimTimes = new NpyWriter<double>(Path.Combine(stim, "timestamps.npy"));
         _stimPrograms = new NpyWriter<int>(Path.Combine(stim, "programs.npy"));
         _stimChannels = new NpyWriter<int>(Path.Combine(stim, "channels.npy"));
+        _npy = [_sampleNumbers, _timestamps, _spikeSamples, _spikeTimes, _spikeChannels, _spikeAmplitudes, _spikeUnits, _stimSamples, _stimTimes, _stimPrograms, _stimChannels];
         WriteStructure();
         if (source.ProbeFile is not null)
         {
@@ -189,9 +191,11 @@ public sealed class OpenEphysRecorder : IDisposable
         FlushRows();
         DrainStimulation();
         FlushAll();
-        foreach (IDisposable d in (IDisposable[])[_dat, _sampleNumbers, _timestamps, _spikeSamples, _spikeTimes, _spikeChannels, _spikeAmplitudes, _spikeUnits, _losses, _stimSamples, _stimTimes, _stimPrograms, _stimChannels])
+        _dat.Dispose();
+        _losses.Dispose();
+        foreach (INpyFile npy in _npy)
         {
-            d.Dispose();
+            npy.Dispose();
         }
     }
 
@@ -433,19 +437,11 @@ public sealed class OpenEphysRecorder : IDisposable
     private void FlushAll()
     {
         _dat.Flush();
-        _sampleNumbers.Flush();
-        _timestamps.Flush();
-        _spikeSamples.Flush();
-        _spikeTimes.Flush();
-        _spikeChannels.Flush();
-        _spikeAmplitudes.Flush();
-        _spikeUnits.Flush();
-        _stimSamples.Flush();
-        _stimTimes.Flush();
-        _stimPrograms.Flush();
-        _stimChannels.Flush();
-
         _losses.Flush();
+        foreach (INpyFile npy in _npy)
+        {
+            npy.Flush();
+        }
     }
 
     private void WriteStructure()
