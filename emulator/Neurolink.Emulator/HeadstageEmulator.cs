@@ -179,9 +179,17 @@ public sealed class HeadstageEmulator : IDisposable
                 {
                     _firmware.Advance(Math.Min(slice, target - _firmware.Clock));
                     busy = true;
-                    if (target > _firmware.Clock && !Drain(link, wall.ElapsedMilliseconds))
+                    if (target > _firmware.Clock)
                     {
-                        break; // a fault (a disconnect or a stall) is due: the loop below acts on it
+                        if (!Move(wall.ElapsedMilliseconds))
+                        {
+                            break; // a fault (a disconnect or a stall) is due: the loop below acts on it
+                        }
+
+                        if (_wire.Pending > 0)
+                        {
+                            _wire.Consume(link.TryWrite(_wire.Bytes));
+                        }
                     }
                 }
 
@@ -214,15 +222,7 @@ public sealed class HeadstageEmulator : IDisposable
 
             long nowMs = wall.ElapsedMilliseconds;
             _faults.ReleaseDelayed(_wire, nowMs);
-            while (_wire.Pending < WireHighWater && _firmware.Output.TryPeek(out QueuedFrame frame, out ReadOnlySpan<byte> bytes))
-            {
-                _faults.Send(frame, bytes, _wire, _firmware.Clock, nowMs);
-                _firmware.Output.Dequeue();
-                if (_faults.DisconnectDue || _faults.StallDueMs > 0)
-                {
-                    break;
-                }
-            }
+            Move(nowMs);
 
             if (_faults.StallDueMs > 0)
             {
@@ -265,30 +265,17 @@ public sealed class HeadstageEmulator : IDisposable
         }
     }
 
-    /// <summary>Moves frames from the FIFO to the link while it takes them; false when a fault (disconnect or stall) is due.</summary>
-    private bool Drain(IDeviceLink link, long nowMs)
+    /// <summary>Moves frames from the FIFO onto the wire (through the fault plan) while it has room; false when a fault (disconnect or stall) is due.</summary>
+    private bool Move(long nowMs)
     {
-        if (_faults.DisconnectDue || _faults.StallDueMs > 0)
-        {
-            return false;
-        }
-
-        while (_wire.Pending < WireHighWater && _firmware.Output.TryPeek(out QueuedFrame frame, out ReadOnlySpan<byte> bytes))
+        bool FaultDue() => _faults.DisconnectDue || _faults.StallDueMs > 0;
+        while (!FaultDue() && _wire.Pending < WireHighWater && _firmware.Output.TryPeek(out QueuedFrame frame, out ReadOnlySpan<byte> bytes))
         {
             _faults.Send(frame, bytes, _wire, _firmware.Clock, nowMs);
             _firmware.Output.Dequeue();
-            if (_faults.DisconnectDue || _faults.StallDueMs > 0)
-            {
-                return false;
-            }
         }
 
-        if (_wire.Pending > 0)
-        {
-            _wire.Consume(link.TryWrite(_wire.Bytes));
-        }
-
-        return true;
+        return !FaultDue();
     }
 
     /// <summary>The frames before a disconnect are on the wire when it happens; give the link a moment to take them.</summary>
