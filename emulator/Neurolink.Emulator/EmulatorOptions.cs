@@ -42,6 +42,9 @@ public sealed record class EmulatorOptions
     /// <summary>Keep every true spike and the hidden signal in the ground truth (memory grows with time).</summary>
     public bool RecordGroundTruth { get; init; }
 
+    /// <summary>Keep the hidden signal in the ground truth, without the spikes (24 bytes a millisecond): the cue of a calibration (<c>neurolink learn decode</c>).</summary>
+    public bool RecordCue { get; init; }
+
     /// <summary>
     /// A recording to replay (the --out directory of <c>neurolink record</c>): its raw rows are the
     /// device's samples, from its first sample number on, and its spike events and counts are
@@ -98,7 +101,8 @@ public sealed record class EmulatorOptions
                 "fifo-bytes" => options with { FifoBytes = ParseInt(key, value, 65_536, 1 << 30) },
                 "source" => value is "tissue" or "replay" ? options with { Source = value } : throw Bad(key, value, "'tissue' or 'replay'"),
                 "truth" => options with { RecordGroundTruth = value is "1" or "true" },
-                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes, source and truth"),
+                "cue" => options with { RecordCue = value is "1" or "true" },
+                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes, source, truth and cue"),
             };
         }
 

@@ -38,16 +38,61 @@ public sealed class GroundTruth
     private long _fifoDroppedSamples;
 
     /// <summary>Creates an empty record; spikes and the hidden signal are kept only when asked, as they are large.</summary>
-    public GroundTruth(bool recordSpikesAndSignal = false) => RecordsSpikesAndSignal = recordSpikesAndSignal;
+    public GroundTruth(bool recordSpikesAndSignal = false, bool recordSignal = false)
+    {
+        RecordsSpikesAndSignal = recordSpikesAndSignal;
+        RecordsSignal = recordSpikesAndSignal || recordSignal;
+    }
 
     /// <summary>True when every spike and the hidden signal are kept.</summary>
     public bool RecordsSpikesAndSignal { get; }
+
+    /// <summary>True when the hidden signal is kept (24 bytes a millisecond), with or without the spikes.</summary>
+    public bool RecordsSignal { get; }
 
     /// <summary>A copy of the true spikes so far (empty unless recorded).</summary>
     public Spike[] Spikes() { lock (_gate) { return [.. _spikes]; } }
 
     /// <summary>A copy of the hidden signal so far, one value per millisecond (empty unless recorded).</summary>
     public (ulong Sample, double X, double Y)[] Signal() { lock (_gate) { return [.. _signal]; } }
+
+    /// <summary>
+    /// The hidden signal in the millisecond that holds <paramref name="sample"/> (a SPIKE_COUNTS
+    /// frame's sample clock; the device's bins need not start where the tissue's milliseconds
+    /// do), when it has been recorded that far: the cue of a calibration.
+    /// </summary>
+    public bool TrySignalAt(ulong sample, out double x, out double y)
+    {
+        lock (_gate)
+        {
+            // Recorded in order of sample, one a millisecond: the last one at or before the sample, by binary search.
+            int lo = 0, hi = _signal.Count - 1, found = -1;
+            while (lo <= hi)
+            {
+                int mid = (int)(((uint)lo + (uint)hi) >> 1);
+                if (_signal[mid].Sample <= sample)
+                {
+                    found = mid;
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
+
+            // The sample lies in that millisecond if another starts after it, or if it is within a millisecond of the last.
+            ulong millisecond = _signal.Count >= 2 ? _signal[1].Sample - _signal[0].Sample : 0;
+            if (found >= 0 && (found + 1 < _signal.Count || sample - _signal[found].Sample < millisecond))
+            {
+                (_, x, y) = _signal[found];
+                return true;
+            }
+        }
+
+        x = y = 0;
+        return false;
+    }
 
     /// <summary>A copy of the faults injected so far.</summary>
     public InjectedFault[] Faults() { lock (_gate) { return [.. _faults]; } }
@@ -80,7 +125,7 @@ public sealed class GroundTruth
 
     internal void AddSignal(ulong sample, double x, double y)
     {
-        if (RecordsSpikesAndSignal)
+        if (RecordsSignal)
         {
             lock (_gate)
             {

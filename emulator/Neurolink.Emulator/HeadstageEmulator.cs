@@ -37,7 +37,7 @@ public sealed class HeadstageEmulator : IDisposable
         ArgumentNullException.ThrowIfNull(nextLink);
         _options = options;
         _nextLink = nextLink;
-        Truth = new GroundTruth(options.RecordGroundTruth);
+        Truth = new GroundTruth(options.RecordGroundTruth, options.RecordCue);
         _firmware = new HeadstageFirmware(options, Truth) { DropWhenFifoFull = options.Clock == EmulatorClock.Paced };
         if (options.Clock == EmulatorClock.Paced)
         {

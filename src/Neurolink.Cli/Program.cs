@@ -18,6 +18,7 @@ public static class Program
             DevicesCommand.Build(),
             ProbeCommand.Build(),
             BenchCommand.Build(),
+            LearnCommand.Build(),
         };
         return await root.Parse(args).InvokeAsync();
     }

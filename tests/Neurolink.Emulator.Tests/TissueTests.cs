@@ -86,6 +86,26 @@ public class TissueTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_cue_of_a_bin_is_the_signal_of_the_millisecond_that_holds_its_first_sample()
+    {
+        // A device started mid-millisecond bins from there: its bins straddle the tissue's milliseconds.
+        var truth = new GroundTruth(recordSignal: true);
+        Assert.False(truth.TrySignalAt(0, out _, out _));
+        truth.AddSignal(0, 1, -1);
+        truth.AddSignal(30, 2, -2);
+        truth.AddSignal(60, 3, -3);
+
+        Assert.True(truth.TrySignalAt(30, out double x, out double y));
+        Assert.Equal((2.0, -2.0), (x, y));
+        Assert.True(truth.TrySignalAt(47, out x, out _));
+        Assert.Equal(2.0, x);
+        Assert.True(truth.TrySignalAt(89, out x, out _));
+        Assert.Equal(3.0, x);
+        Assert.False(truth.TrySignalAt(90, out _, out _)); // not simulated that far yet
+        Assert.False(new GroundTruth().RecordsSignal);
+    }
+
+    [Fact]
     public void Stimulation_recruits_neurons_near_the_electrode_and_not_distant_ones()
     {
         var geometry = ElectrodeGeometry.Grid(1024);

@@ -198,7 +198,7 @@ public sealed partial class HeadstageFirmware : IDisposable
     {
         var tissue = new TissueModel(_geometry, _options.Tissue, _options.Seed, (int)_registers.SampleRateHz);
         tissue.SpikeObserver = _truth.RecordsSpikesAndSignal ? _truth.AddSpike : null;
-        tissue.SignalObserver = _truth.RecordsSpikesAndSignal ? _truth.AddSignal : null;
+        tissue.SignalObserver = _truth.RecordsSignal ? _truth.AddSignal : null;
         return tissue;
     }
 
