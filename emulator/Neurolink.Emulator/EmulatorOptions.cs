@@ -102,7 +102,8 @@ public sealed record class EmulatorOptions
                 "source" => value is "tissue" or "replay" ? options with { Source = value } : throw Bad(key, value, "'tissue' or 'replay'"),
                 "truth" => options with { RecordGroundTruth = value is "1" or "true" },
                 "cue" => options with { RecordCue = value is "1" or "true" },
-                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes, source, truth and cue"),
+                "stdp" => options with { Tissue = options.Tissue with { Stdp = value is "1" or "true" } },
+                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes, source, truth, cue and stdp"),
             };
         }
 

@@ -9,10 +9,10 @@ namespace Neurolink.Cli;
 /// <summary><c>neurolink learn</c>: co-learning tasks, the mass learning with local rules alongside the tissue.</summary>
 public static class LearnCommand
 {
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Builds the verb.</summary>
-    public static Command Build() => new("learn", "Co-learning: the simulated mass learns alongside the tissue, with local rules only") { Decode() };
+    public static Command Build() => new("learn", "Co-learning: the simulated mass learns alongside the tissue, with local rules only") { Decode(), Drive() };
 
     private static Command Decode()
     {
@@ -74,22 +74,124 @@ public static class LearnCommand
                 Console.WriteLine($"{outcome.FramesWithoutCue} frames had no cue: they were neither learnt from nor scored");
             }
 
-            FileInfo picture = result.GetValue(svg) ?? new FileInfo("learn-decode.svg");
-            await File.WriteAllTextAsync(picture.FullName, CurveSvg.Draw(
-                $"learn decode{(outcome.Shuffled ? " (shuffled control)" : "")}: R^2 while learning", "R^2 of the last 5 s", outcome.Curve,
-                [("least squares (held-out)", outcome.LsqR2), ("90 % of it", 0.9 * outcome.LsqR2), ("mass (held-out)", outcome.FinalR2)]), cancellationToken);
-            if (print)
-            {
-                Console.WriteLine($"learning curve: {picture.FullName}");
-            }
-
-            if (result.GetValue(json) is { } file)
-            {
-                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(outcome, s_json) + "\n", cancellationToken);
-            }
-
-            return 0;
+            string picture = CurveSvg.Draw(
+                $"learn decode{(outcome.Shuffled ? " (shuffled control)" : "")}: held-out R^2 of the mass as it learnt", "held-out R^2", outcome.Curve,
+                [("least squares (held-out)", outcome.LsqR2), ("90 % of it", 0.9 * outcome.LsqR2)]);
+            return await Write(outcome, picture, result.GetValue(svg) ?? new FileInfo("learn-decode.svg"), result.GetValue(json), print, cancellationToken);
         });
         return command;
+    }
+
+    private static Command Drive()
+    {
+        var defaults = new DriveOptions();
+        var device = new Option<string>("--device") { Description = "The headstage, in real time (emu://?channels=64, the built-in emulator; tcp://, serial://, usb://)", DefaultValueFactory = _ => defaults.Device };
+        var backend = new Option<string>("--backend") { Description = "cpu or gpu", DefaultValueFactory = _ => "cpu" };
+        var seconds = new Option<double>("--seconds") { Description = "Simulated time, s", DefaultValueFactory = _ => defaults.Seconds };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the mass", DefaultValueFactory = _ => 1 };
+        var programs = new Option<int>("--programs") { Description = "Stimulation programs to choose from, one electrode each, spread over the channels", DefaultValueFactory = _ => defaults.Programs };
+        var amplitude = new Option<double>("--amplitude-ua") { Description = "Amplitude of each phase, uA", DefaultValueFactory = _ => defaults.AmplitudeUa };
+        var raise = new Option<string?>("--raise") { Description = "Channels to raise, comma-separated (default: the channel of program 2)" };
+        var silence = new Option<string?>("--silence") { Description = "Channels to keep at their spontaneous rate, comma-separated (default: the channel of program 5)" };
+        var gain = new Option<double>("--reward-gain") { Description = "Dopamine per unit of reward", DefaultValueFactory = _ => defaults.RewardGain };
+        var shuffled = new Option<bool>("--shuffled") { Description = "The control: rewards shuffled against the pulses (the target must not be reached)" };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the result (with the learning curve) to this file" };
+        var svg = new Option<FileInfo?>("--svg") { Description = "Draw the learning curve into this SVG file (default: learn-drive.svg)" };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress lines" };
+        var command = new Command("drive", "Experimental: learn which stimulation raises one group of channels and leaves another at its spontaneous rate (reward-modulated STDP, reward from the recorded response); it prunes the harmful electrode but does not yet reach its target (see README)")
+        {
+            device, backend, seconds, seed, programs, amplitude, raise, silence, gain, shuffled, json, svg, quiet,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            IReadOnlyList<int>? raised = Channels(result.GetValue(raise), out string? badRaise), silenced = Channels(result.GetValue(silence), out string? badSilence);
+            if ((badRaise ?? badSilence) is { } bad)
+            {
+                return Program.Fail($"learn drive: {bad}");
+            }
+
+            var options = new DriveOptions
+            {
+                Device = result.GetValue(device)!,
+                Backend = result.GetValue(backend)!,
+                Seconds = result.GetValue(seconds),
+                Seed = result.GetValue(seed),
+                Programs = result.GetValue(programs),
+                AmplitudeUa = result.GetValue(amplitude),
+                Raise = raised,
+                Silence = silenced,
+                RewardGain = result.GetValue(gain),
+                Shuffled = result.GetValue(shuffled),
+            };
+            IReadOnlyList<string> problems = options.Problems();
+            if (problems.Count > 0)
+            {
+                return Program.Fail("learn drive: " + string.Join("; ", problems));
+            }
+
+            bool print = !result.GetValue(quiet);
+            var task = new DriveTask(options)
+            {
+                Progress = print ? (t, r, up, down, rate) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{t,6:0} s  reward/pulse {r,6:0.00}  raised x{up,5:0.00}  silenced x{down,5:0.00}  {rate,5:0.0} pulses/s")) : null,
+            };
+            DriveResult outcome;
+            try
+            {
+                outcome = await Task.Run(() => task.Run(cancellationToken), cancellationToken);
+            }
+            catch (Exception e) when (e is TransportException or InvalidOperationException or ArgumentException or NotSupportedException)
+            {
+                return Program.Fail("learn drive: " + e.Message);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"target (channels {string.Join(',', outcome.Raise)} x{options.RaiseFactor} or more, {string.Join(',', outcome.Silence)} x{options.SilenceFactor} or less over {options.WindowSeconds} s): {(outcome.ReachedTargetAtSeconds is { } at ? $"reached at {at} s" : "not reached")}; last window x{outcome.RaiseRatio:0.00} / x{outcome.SilenceRatio:0.00}; pulses by program {string.Join(' ', outcome.PulsesLastWindow)}; {outcome.StimSent} sent, {outcome.StimRefused} refused; {outcome.LostFrames} frames lost; {outcome.WallSeconds} s wall"));
+            string picture = CurveSvg.Draw(
+                $"learn drive{(outcome.Shuffled ? " (shuffled control)" : "")}: firing over the last 10 s / spontaneous", "x spontaneous rate",
+                [("raised channels", outcome.RaiseCurve), ("silenced channels", outcome.SilenceCurve)],
+                [("raise to", options.RaiseFactor), ("keep under", options.SilenceFactor)]);
+            return await Write(outcome, picture, result.GetValue(svg) ?? new FileInfo("learn-drive.svg"), result.GetValue(json), print, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Writes the learning curve's picture and, when asked, the result as JSON.</summary>
+    private static async Task<int> Write<T>(T outcome, string svg, FileInfo picture, FileInfo? json, bool print, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(picture.FullName, svg, cancellationToken);
+        if (print)
+        {
+            Console.WriteLine($"learning curve: {picture.FullName}");
+        }
+
+        if (json is not null)
+        {
+            await File.WriteAllTextAsync(json.FullName, JsonSerializer.Serialize(outcome, s_json) + "\n", cancellationToken);
+        }
+
+        return 0;
+    }
+
+    private static List<int>? Channels(string? text, out string? problem)
+    {
+        problem = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var channels = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int c))
+            {
+                problem = $"'{text}' is not a list of channels: write them as 3,4,5";
+                return null;
+            }
+
+            channels.Add(c);
+        }
+
+        return channels;
     }
 }

@@ -362,6 +362,7 @@ public sealed class ClosedLoop : IDisposable
         }
 
         _mass.InjectChannelCounts(_counts);
+        _options.OnFrame?.Invoke(frame.Header.SampleClock, counts);
         int triggers = 0;
         long outputSpikes = 0;
         for (int s = 0; s < steps; s++)

@@ -100,6 +100,9 @@ public sealed record class StimulationOptions
 /// <summary>Told of each trigger handed to the transport, on the loop thread: the device sample it answers (the end of the frame) and the programs.</summary>
 public delegate void TriggerHandler(ulong sampleClock, ReadOnlySpan<ushort> programs);
 
+/// <summary>Told of each SPIKE_COUNTS frame on the loop thread, after its counts are injected into the mass and before the mass steps: a learning task computes its reward here.</summary>
+public delegate void FrameHandler(ulong sampleClock, in SpikeCounts counts);
+
 /// <summary>The closed loop's settings.</summary>
 public sealed record class ClosedLoopOptions
 {
@@ -120,6 +123,9 @@ public sealed record class ClosedLoopOptions
 
     /// <summary>Told of each trigger sent (the recorder's stimulation events); null: none.</summary>
     public TriggerHandler? OnTrigger { get; init; }
+
+    /// <summary>Told of each frame before the mass steps (a task's reward); null: none.</summary>
+    public FrameHandler? OnFrame { get; init; }
 
     /// <summary>Receives each frame's latency in microseconds, on the loop thread (for a metrics histogram); null: none.</summary>
     public Action<double>? OnLatency { get; init; }

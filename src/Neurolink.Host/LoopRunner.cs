@@ -63,6 +63,18 @@ public sealed class LoopRunner : IDisposable
     /// <summary>Problems met while arming stimulation (program refused), newest last.</summary>
     public IReadOnlyList<string> ArmProblems { get; private set; } = [];
 
+    /// <summary>The network to run, given the device's channel count, instead of the settings' (a file, or the default loop network); null: the settings'.</summary>
+    public Func<int, NetworkSpec>? NetworkFor { get; init; }
+
+    /// <summary>Told of each frame on the loop thread before the mass steps (a learning task's reward).</summary>
+    public FrameHandler? OnFrame { get; init; }
+
+    /// <summary>Told of each trigger sent, on the loop thread (besides the recording's own).</summary>
+    public TriggerHandler? OnTrigger { get; init; }
+
+    /// <summary>The mass (null before <see cref="Start"/>): a learning task rewards it between steps, from <see cref="OnFrame"/>.</summary>
+    public ISimulatedMass? Mass => _mass;
+
     /// <summary>Receives each frame's loop latency (microseconds) on the loop thread: for a metrics histogram.</summary>
     public Action<double>? OnLatency { get; init; }
 
@@ -98,15 +110,25 @@ public sealed class LoopRunner : IDisposable
             _recorder.Start();
         }
 
-        NetworkSpec spec = string.IsNullOrWhiteSpace(_options.Network)
+        NetworkSpec spec = NetworkFor?.Invoke(channels) ?? (string.IsNullOrWhiteSpace(_options.Network)
             ? LoopNetwork.Default(channels, _options.Neurons, _options.Seed, _options.DtMs)
-            : NetworkJson.Load(_options.Network);
+            : NetworkJson.Load(_options.Network));
         CompiledNetwork net = NetworkBuilder.Build(spec);
         _mass = _options.Backend == "gpu" ? new GpuMass(net, GpuTarget.Cuda) : new CpuMass(net, _options.Threads);
         _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions
         {
             Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds,
-            OnTrigger = _recorder is null ? null : RecordTrigger,
+            OnTrigger = (_recorder, OnTrigger) switch
+            {
+                (null, var task) => task,
+                (_, null) => RecordTrigger,
+                (_, var task) => (clock, programs) =>
+                {
+                    RecordTrigger(clock, programs);
+                    task(clock, programs);
+                },
+            },
+            OnFrame = OnFrame,
         });
         _armed = _loop;
         HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");

@@ -9,12 +9,17 @@ public static class CurveSvg
     private const int Width = 720, Height = 400, Left = 60, Right = 20, Top = 40, Bottom = 50;
 
     /// <summary>Draws <paramref name="curve"/> with its reference lines; the vertical axis spans the data and the lines.</summary>
-    public static string Draw(string title, string valueLabel, IReadOnlyList<CurvePoint> curve, IReadOnlyList<(string Label, double Value)> lines)
+    public static string Draw(string title, string valueLabel, IReadOnlyList<CurvePoint> curve, IReadOnlyList<(string Label, double Value)> lines) =>
+        Draw(title, valueLabel, [("", curve)], lines);
+
+    /// <summary>Draws several labelled curves with reference lines.</summary>
+    public static string Draw(string title, string valueLabel, IReadOnlyList<(string Label, IReadOnlyList<CurvePoint> Points)> curves, IReadOnlyList<(string Label, double Value)> lines)
     {
-        ArgumentNullException.ThrowIfNull(curve);
+        ArgumentNullException.ThrowIfNull(curves);
         ArgumentNullException.ThrowIfNull(lines);
-        double tMax = curve.Count > 0 ? curve.Max(p => p.SimulatedSeconds) : 1;
-        IEnumerable<double> values = curve.Select(p => p.Value).Concat(lines.Select(l => l.Value)).Where(double.IsFinite);
+        List<CurvePoint> all = [.. curves.SelectMany(c => c.Points)];
+        double tMax = all.Count > 0 ? all.Max(p => p.SimulatedSeconds) : 1;
+        IEnumerable<double> values = all.Select(p => p.Value).Concat(lines.Select(l => l.Value)).Where(double.IsFinite);
         double lo = Math.Min(0, values.DefaultIfEmpty(0).Min()), hi = Math.Max(1, values.DefaultIfEmpty(1).Max());
         lo = Math.Max(lo, -1); // a curve that starts far below 0 would squash the rest
         double X(double t) => Left + ((Width - Left - Right) * t / Math.Max(tMax, 1e-9));
@@ -53,15 +58,27 @@ public static class CurveSvg
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right - 4}\" y=\"{F(Y(value) - 5)}\" text-anchor=\"end\" fill=\"{colour}\">{Escape(label)} {value:0.###}</text>\n");
         }
 
-        if (curve.Count > 0)
+        string[] inks = ["#2c3e50", "#8e44ad", "#16a085"];
+        for (int c = 0; c < curves.Count; c++)
         {
-            svg.Append("<polyline fill=\"none\" stroke=\"#2c3e50\" stroke-width=\"2\" points=\"");
-            foreach (CurvePoint p in curve.Where(p => double.IsFinite(p.Value)))
+            (string label, IReadOnlyList<CurvePoint> points) = curves[c];
+            if (points.Count == 0)
+            {
+                continue;
+            }
+
+            string ink = inks[c % inks.Length];
+            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{ink}\" stroke-width=\"2\" points=\"");
+            foreach (CurvePoint p in points.Where(p => double.IsFinite(p.Value)))
             {
                 svg.Append(CultureInfo.InvariantCulture, $"{F(X(p.SimulatedSeconds))},{F(Y(p.Value))} ");
             }
 
             svg.Append("\"/>\n");
+            if (label.Length > 0)
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + 8}\" y=\"{Top + 14 + (14 * c)}\" fill=\"{ink}\">{Escape(label)}</text>\n");
+            }
         }
 
         svg.Append("</svg>\n");

@@ -7,7 +7,7 @@ public class OptionsTests
     [Fact]
     public void An_emu_uri_query_sets_every_option()
     {
-        EmulatorOptions o = EmulatorOptions.FromQuery("?channels=256&seed=3&geometry=shank&neurons=500&clock=paced&faults=bitflip:1e-5,drop:1e-4&truth=1");
+        EmulatorOptions o = EmulatorOptions.FromQuery("?channels=256&seed=3&geometry=shank&neurons=500&clock=paced&faults=bitflip:1e-5,drop:1e-4&truth=1&cue=1&stdp=1");
         Assert.Equal(256, o.Channels);
         Assert.Equal(3ul, o.Seed);
         Assert.Equal("shank", o.Geometry);
@@ -16,6 +16,8 @@ public class OptionsTests
         Assert.Equal(1e-5, o.Faults.BitFlipRate);
         Assert.Equal(1e-4, o.Faults.DropFrameRate);
         Assert.True(o.RecordGroundTruth);
+        Assert.True(o.RecordCue);
+        Assert.True(o.Tissue.Stdp);
     }
 
     [Theory]

@@ -86,6 +86,29 @@ public class TissueTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void With_stdp_the_tissue_keeps_changing_its_recurrent_weights_and_stays_reproducible()
+    {
+        var geometry = ElectrodeGeometry.Grid(64);
+        var options = new TissueOptions { Neurons = 2000, Stdp = true };
+        var a = new TissueModel(geometry, options, seed: 5);
+        var b = new TissueModel(geometry, options, seed: 5);
+        var still = new TissueModel(geometry, options with { Stdp = false }, seed: 5);
+        double before = a.MeanExcitatoryWeightChange;
+        int spikesA = a.TakeSpikesBefore(30_000 * 20).Length;
+        int spikesB = b.TakeSpikesBefore(30_000 * 20).Length;
+        still.TakeSpikesBefore(30_000 * 20);
+        double after = a.MeanExcitatoryWeightChange;
+        output.WriteLine($"mean |w - 1| {before} -> {after} after 20 s (mean weight {a.MeanExcitatoryWeight}); {spikesA} spikes");
+
+        Assert.Equal(0, before);
+        Assert.True(after > 0.01, $"the weights moved {after} from 1 on average in 20 s"); // it learnt
+        Assert.InRange(a.MeanExcitatoryWeight, 0, options.StdpMaxWeight);
+        Assert.Equal(after, b.MeanExcitatoryWeightChange); // same seed, same tissue, same learning
+        Assert.Equal(spikesA, spikesB);
+        Assert.Equal(0, still.MeanExcitatoryWeightChange);
+    }
+
+    [Fact]
     public void The_cue_of_a_bin_is_the_signal_of_the_millisecond_that_holds_its_first_sample()
     {
         // A device started mid-millisecond bins from there: its bins straddle the tissue's milliseconds.

@@ -34,6 +34,14 @@ public sealed class TissueModel
     // Recurrent targets, CSR.
     private readonly int[] _targetStart, _targets;
 
+    // STDP (when on): a weight per synapse, traces per neuron (value and step of the last spike), and each neuron's incoming synapses.
+    private readonly float[] _weight = [];
+    private readonly float[] _trace = [];
+    private readonly long[] _traceStep = [];
+    private readonly int[] _incomingStart = [], _incoming = [], _incomingSource = [];
+    private readonly float _tracePerStep = (float)Math.Exp(-1.0 / 20);
+    private long _step;
+
     // Which channels see which neuron, CSR: peak amplitude in uV at each channel.
     private readonly int[] _footprintStart, _footprintChannel;
     private readonly float[] _footprintPeakUv;
@@ -118,6 +126,15 @@ public sealed class TissueModel
         }
 
         (_targetStart, _targets) = BuildTargets(n, options.FanOut, ref build);
+        if (options.Stdp)
+        {
+            _weight = new float[_targets.Length];
+            Array.Fill(_weight, 1f);
+            _trace = new float[n];
+            _traceStep = new long[n];
+            (_incomingStart, _incoming, _incomingSource) = IncomingOf(n, _targetStart, _targets);
+        }
+
         (_footprintStart, _footprintChannel, _footprintPeakUv) = BuildFootprints();
     }
 
@@ -144,6 +161,36 @@ public sealed class TissueModel
 
     /// <summary>Called with the hidden signal once per millisecond step, or null.</summary>
     public Action<ulong, double, double>? SignalObserver { get; set; }
+
+    /// <summary>Mean weight of the excitatory recurrent synapses (1 without STDP; it moves as the tissue learns).</summary>
+    public double MeanExcitatoryWeight => ExcitatoryWeights(w => w, 1);
+
+    /// <summary>Mean distance of the excitatory recurrent weights from their start, 1: how far the tissue has learnt (0 without STDP).</summary>
+    public double MeanExcitatoryWeightChange => ExcitatoryWeights(w => Math.Abs(w - 1), 0);
+
+    private double ExcitatoryWeights(Func<float, double> of, double without)
+    {
+        if (_weight.Length == 0)
+        {
+            return without;
+        }
+
+        double sum = 0;
+        long count = 0;
+        for (int i = 0; i < _excitatory.Length; i++)
+        {
+            if (_excitatory[i])
+            {
+                for (int s = _targetStart[i]; s < _targetStart[i + 1]; s++)
+                {
+                    sum += of(_weight[s]);
+                    count++;
+                }
+            }
+        }
+
+        return count == 0 ? without : sum / count;
+    }
 
     /// <summary>Baseline rate of a neuron, Hz.</summary>
     public float BaseRateHz(int neuron) => _baseRate[neuron];
@@ -295,6 +342,15 @@ public sealed class TissueModel
         }
 
         // Recurrent kicks land after the pass, so every neuron sees this step's spikes next step.
+        _step++;
+        if (_weight.Length > 0)
+        {
+            KickWithStdp();
+            _firedThisStep.Clear();
+            Now = end;
+            return;
+        }
+
         ref float drive0 = ref MemoryMarshal.GetArrayDataReference(_drive);
         foreach (int fired in _firedThisStep)
         {
@@ -308,6 +364,86 @@ public sealed class TissueModel
 
         _firedThisStep.Clear();
         Now = end;
+    }
+
+    /// <summary>
+    /// The kicks of this step's spikes with plastic excitatory synapses (pair STDP, nearest
+    /// traces of 20 ms): a firing source depresses each synapse by the target's trace before it
+    /// kicks with the synapse's weight; a firing target potentiates each incoming excitatory
+    /// synapse by the source's trace. Then each firing neuron's trace takes its spike.
+    /// </summary>
+    private void KickWithStdp()
+    {
+        float aPlus = (float)_options.StdpPotentiation, aMinus = (float)_options.StdpDepression, wMax = (float)_options.StdpMaxWeight;
+        float excitatory = (float)_options.ExcitatoryKickHz, inhibitory = -(float)_options.InhibitoryKickHz;
+        foreach (int fired in _firedThisStep)
+        {
+            bool exc = _excitatory[fired];
+            for (int s = _targetStart[fired]; s < _targetStart[fired + 1]; s++)
+            {
+                int target = _targets[s];
+                if (exc)
+                {
+                    _weight[s] = Math.Max(0, _weight[s] - (aMinus * TraceOf(target)));
+                    _drive[target] += excitatory * _weight[s];
+                }
+                else
+                {
+                    _drive[target] += inhibitory;
+                }
+            }
+
+            for (int k = _incomingStart[fired]; k < _incomingStart[fired + 1]; k++)
+            {
+                int s = _incoming[k];
+                int source = _incomingSource[k];
+                if (_excitatory[source])
+                {
+                    _weight[s] = Math.Min(wMax, _weight[s] + (aPlus * TraceOf(source)));
+                }
+            }
+        }
+
+        foreach (int fired in _firedThisStep)
+        {
+            _trace[fired] = TraceOf(fired) + 1;
+            _traceStep[fired] = _step;
+        }
+    }
+
+    private float TraceOf(int neuron)
+    {
+        long age = _step - _traceStep[neuron];
+        return age > 200 ? 0 : _trace[neuron] * MathF.Pow(_tracePerStep, age);
+    }
+
+    private static (int[] Start, int[] Synapses, int[] Sources) IncomingOf(int n, int[] targetStart, int[] targets)
+    {
+        var start = new int[n + 1];
+        foreach (int t in targets)
+        {
+            start[t + 1]++;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            start[i + 1] += start[i];
+        }
+
+        var next = (int[])start.Clone();
+        var synapses = new int[targets.Length];
+        var sources = new int[targets.Length];
+        for (int source = 0; source < n; source++)
+        {
+            for (int s = targetStart[source]; s < targetStart[source + 1]; s++)
+            {
+                int at = next[targets[s]]++;
+                synapses[at] = s;
+                sources[at] = source;
+            }
+        }
+
+        return (start, synapses, sources);
     }
 
     /// <summary>Neurons whose refractory period ended by <paramref name="now"/> integrate again, from zero.</summary>

@@ -36,6 +36,22 @@ public sealed record class TissueOptions
     /// <summary>Absolute refractory period, ms.</summary>
     public double RefractoryMs { get; init; } = 2;
 
+    /// <summary>
+    /// Pair STDP on the excitatory recurrent synapses (each scales its kick by a weight that
+    /// starts at 1): the tissue's own plasticity, so that it keeps changing under the host's
+    /// stimulation and learning. Off by default (the tissue is then stationary).
+    /// </summary>
+    public bool Stdp { get; init; }
+
+    /// <summary>Weight added to an excitatory synapse when its target fires, times the source's trace (which decays with 20 ms and adds 1 a spike).</summary>
+    public double StdpPotentiation { get; init; } = 0.01;
+
+    /// <summary>Weight removed when the source fires, times the target's trace; a little above the potentiation, so that chance pairings depress on balance (stable rates).</summary>
+    public double StdpDepression { get; init; } = 0.0105;
+
+    /// <summary>Largest weight of an excitatory synapse (its kick at most this many times <see cref="ExcitatoryKickHz"/>).</summary>
+    public double StdpMaxWeight { get; init; } = 3;
+
     /// <summary>The hidden 2-D signal the tuned neurons encode.</summary>
     public HiddenSignalKind Signal { get; init; } = HiddenSignalKind.RandomTrajectory;
 
