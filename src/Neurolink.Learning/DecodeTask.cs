@@ -202,7 +202,7 @@ public sealed class DecodeTask
         int channels = (int)session.Capabilities!.ChannelCount;
         double samplesPerMs = session.SampleRateHz / 1000;
         var net = new EPropNetwork(channels, 2, _options.Network with { Seed = _options.Seed });
-        var run = new Session(net, channels, _options, samplesPerMs, Progress);
+        var run = new Calibration(net, channels, _options, samplesPerMs, Progress);
         HiddenSignal? surrogate = _options.Shuffled ? new HiddenSignal(HiddenSignalKind.RandomTrajectory, _options.Seed ^ 0x5EED_C0DE_0000_0001UL) : null;
 
         try
@@ -262,7 +262,7 @@ public sealed class DecodeTask
     }
 
     /// <summary>The state of one run (a session of learning): the network, the curve, and the rows of the bound.</summary>
-    private sealed class Session(EPropNetwork net, int channels, DecodeOptions options, double samplesPerMs, Action<double, string, double, double>? progress)
+    private sealed class Calibration(EPropNetwork net, int channels, DecodeOptions options, double samplesPerMs, Action<double, string, double, double>? progress)
     {
         private readonly float[] _input = new float[channels];
         private readonly float[] _error = new float[2];

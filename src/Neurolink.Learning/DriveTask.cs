@@ -252,7 +252,7 @@ public sealed class DriveTask
         var wall = Stopwatch.StartNew();
         Reward? reward = null;
         var stimulation = new StimulationOptions { Programs = _options.Programs, AmplitudeUa = _options.AmplitudeUa, RefractoryMs = _options.RefractoryMs };
-        var settings = new NeurolinkOptions { Device = _options.Device, Backend = _options.Backend, Seed = _options.Seed, Stimulation = stimulation, Neurons = 200 };
+        var settings = new NeurolinkOptions { Device = _options.Device, Backend = _options.Backend, Seed = _options.Seed, Stimulation = stimulation }; // the network comes from NetworkFor
         LoopRunner? self = null;
         using var runner = new LoopRunner(settings)
         {

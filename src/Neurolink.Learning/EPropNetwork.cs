@@ -112,6 +112,7 @@ public sealed record class EPropOptions
 /// </remarks>
 public sealed class EPropNetwork
 {
+    private const float BiasShare = 0.1f; // the output neurons' constant learns at a tenth of their synapses' summed rate: the traces are centred, so it only follows the target's mean
     private readonly EPropOptions _options;
     private readonly int _in, _hidden, _out;
     private readonly float _alpha, _kappa, _threshold, _damping, _hiddenRate, _readoutRate, _homeostasis, _targetPerStep;
@@ -313,7 +314,7 @@ public sealed class EPropNetwork
         for (int k = 0; k < _out; k++)
         {
             LocalRules.Delta(_wOut.AsSpan(k * _feature.Length, _feature.Length), _feature, error[k], readoutRate);
-            _bias[k] -= readoutRate * error[k] * _feature.Length * 0.1f;
+            _bias[k] -= readoutRate * _feature.Length * BiasShare * error[k]; // the constant input, as a synapse from an always-active neuron
         }
 
         if (hiddenRate == 0)

@@ -38,7 +38,7 @@ public static class LeastSquares
                 double xi = x[i];
                 if (xi == 0)
                 {
-                    continue; // spike counts are mostly zero
+                    continue; // a channel silent so far adds nothing to its row
                 }
 
                 Span<double> row = a.AsSpan((i * p) + i, p - i);
