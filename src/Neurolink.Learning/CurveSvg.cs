@@ -21,7 +21,8 @@ public static class CurveSvg
         double tMax = all.Count > 0 ? all.Max(p => p.SimulatedSeconds) : 1;
         IEnumerable<double> values = all.Select(p => p.Value).Concat(lines.Select(l => l.Value)).Where(double.IsFinite);
         double lo = Math.Min(0, values.DefaultIfEmpty(0).Min()), hi = Math.Max(1, values.DefaultIfEmpty(1).Max());
-        lo = Math.Max(lo, -1); // a curve that starts far below 0 would squash the rest
+        lo = Math.Max(Math.Floor(lo * 10) / 10, -1); // whole tenths; a curve that starts far below 0 would squash the rest
+        hi = Math.Ceiling(hi * 10) / 10;
         double X(double t) => Left + ((Width - Left - Right) * t / Math.Max(tMax, 1e-9));
         double Y(double v) => Top + ((Height - Top - Bottom) * (hi - Math.Clamp(v, lo, hi)) / (hi - lo));
         static string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
