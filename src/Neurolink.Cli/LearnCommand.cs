@@ -93,6 +93,7 @@ public static class LearnCommand
         var amplitude = new Option<double>("--amplitude-ua") { Description = "Amplitude of each phase, uA", DefaultValueFactory = _ => defaults.AmplitudeUa };
         var raise = new Option<string?>("--raise") { Description = "Channels to raise, comma-separated (default: the channel of program 2)" };
         var silence = new Option<string?>("--silence") { Description = "Channels to keep at their spontaneous rate, comma-separated (default: the channel of program 5)" };
+        var explore = new Option<double>("--exploration-weight") { Description = "Weight of the fixed synapses that make the output neurons fire before learning", DefaultValueFactory = _ => defaults.ExplorationWeight };
         var gain = new Option<double>("--reward-gain") { Description = "Dopamine per unit of reward", DefaultValueFactory = _ => defaults.RewardGain };
         var shuffled = new Option<bool>("--shuffled") { Description = "The control: rewards shuffled against the pulses (the target must not be reached)" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the result (with the learning curve) to this file" };
@@ -100,7 +101,7 @@ public static class LearnCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines" };
         var command = new Command("drive", "Experimental: learn which stimulation raises one group of channels and leaves another at its spontaneous rate (reward-modulated STDP, reward from the recorded response); it prunes the harmful electrode but does not yet reach its target (see README)")
         {
-            device, backend, seconds, seed, programs, amplitude, raise, silence, gain, shuffled, json, svg, quiet,
+            device, backend, seconds, seed, programs, amplitude, raise, silence, explore, gain, shuffled, json, svg, quiet,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -121,6 +122,7 @@ public static class LearnCommand
                 Raise = raised,
                 Silence = silenced,
                 RewardGain = result.GetValue(gain),
+                ExplorationWeight = result.GetValue(explore),
                 Shuffled = result.GetValue(shuffled),
             };
             IReadOnlyList<string> problems = options.Problems();

@@ -47,6 +47,9 @@ public sealed record class DriveOptions
     public double WindowSeconds { get; init; } = 10;
 
 
+    /// <summary>Weight of the fixed synapses that make the output neurons explore (each hears 8 channels through them).</summary>
+    public double ExplorationWeight { get; init; } = DriveTask.DefaultExplorationWeight;
+
     /// <summary>Dopamine per unit of reward (a pulse's response on the raised channels minus that on the silenced ones, in Poisson deviations).</summary>
     public double RewardGain { get; init; } = 1e-3;
 
@@ -185,7 +188,8 @@ public sealed class DriveTask
     // enough that the credit goes to the output neuron that fired the pulse, not to every neuron that fired in the
     // last second (the output neurons fire tens of times a second together).
     private const double EligibilityMs = 25, DopamineMs = 20;
-    private const double ExplorationWeight = 2; // the fixed synapses onto an output neuron: it fires a few times a second on them alone
+    /// <summary>The fixed synapses onto an output neuron: with the plastic ones at their start it fires a few times a second.</summary>
+    public const double DefaultExplorationWeight = 2;
     private readonly DriveOptions _options;
 
     /// <summary>Creates the task from valid settings.</summary>
@@ -215,7 +219,7 @@ public sealed class DriveTask
     /// raised the target more than the recent pulses did and prune when they did less. Output
     /// neurons share no input, so one's reward is not another's.
     /// </summary>
-    public static NetworkSpec Network(int channels, int programs, ulong seed, double explorationWeight = ExplorationWeight, double maxWeight = 2)
+    public static NetworkSpec Network(int channels, int programs, ulong seed, double explorationWeight = DefaultExplorationWeight, double maxWeight = 2)
     {
         var pairs = new List<(int Pre, int Post)>();
         for (int c = 0; c < channels; c++)
@@ -259,7 +263,7 @@ public sealed class DriveTask
             NetworkFor = channels =>
             {
                 reward = new Reward(_options, stimulation, channels, Progress);
-                return Network(channels, _options.Programs, _options.Seed);
+                return Network(channels, _options.Programs, _options.Seed, _options.ExplorationWeight);
             },
             OnFrame = (clock, in counts) => reward!.OnFrame(clock, counts, self!.Mass!),
             OnTrigger = (clock, programs) => reward!.OnTrigger(clock, programs),
