@@ -16,15 +16,17 @@ public static class LearnCommand
 
     private static Command Decode()
     {
-        var device = new Option<string>("--device") { Description = "The headstage: the built-in emulator, which gives the cue (emu://?channels=96; add clock=virtual to run faster than real time)", DefaultValueFactory = _ => "emu://?channels=96" };
-        var backend = new Option<string>("--backend") { Description = "cpu (the only backend of the learning mass so far)", DefaultValueFactory = _ => "cpu" };
-        var seconds = new Option<double>("--seconds") { Description = "Calibration, s of simulated time: the mass learns with the cue known", DefaultValueFactory = _ => 60 };
-        var testSeconds = new Option<double>("--test-seconds") { Description = "Held-out time after it, s: both decoders are scored here", DefaultValueFactory = _ => 20 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the mass, and of the emulator when --device names none", DefaultValueFactory = _ => 1 };
-        var hidden = new Option<int>("--hidden") { Description = "Hidden (recurrent) neurons of the mass", DefaultValueFactory = _ => new EPropOptions().Hidden };
-        var readoutRate = new Option<double>("--readout-rate") { Description = "Learning rate of the output neurons' synapses (delta rule), per synapse times their number", DefaultValueFactory = _ => new EPropOptions().ReadoutRate };
-        var hiddenRate = new Option<double>("--hidden-rate") { Description = "Learning rate of the hidden neurons' synapses (e-prop); 0 freezes them", DefaultValueFactory = _ => new EPropOptions().HiddenRate };
-        var annealing = new Option<double>("--annealing") { Description = "Learning time, s, over which the learning rates fall to half (rate x T / (T + t)); 0 keeps them constant", DefaultValueFactory = _ => new EPropOptions().AnnealingSeconds };
+        var defaults = new DecodeOptions();
+        EPropOptions mass = defaults.Network;
+        var device = new Option<string>("--device") { Description = "The headstage: the built-in emulator, which gives the cue (emu://?channels=96; add clock=virtual to run faster than real time)", DefaultValueFactory = _ => defaults.Device };
+        var backend = new Option<string>("--backend") { Description = "cpu (the only backend of the learning mass so far)", DefaultValueFactory = _ => defaults.Backend };
+        var seconds = new Option<double>("--seconds") { Description = "Calibration, s of simulated time: the mass learns with the cue known", DefaultValueFactory = _ => defaults.Seconds };
+        var testSeconds = new Option<double>("--test-seconds") { Description = "Held-out time after it, s: both decoders are scored here", DefaultValueFactory = _ => defaults.TestSeconds };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the mass, and of the emulator when --device names none", DefaultValueFactory = _ => defaults.Seed };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden (recurrent) neurons of the mass", DefaultValueFactory = _ => mass.Hidden };
+        var readoutRate = new Option<double>("--readout-rate") { Description = "Learning rate of the output neurons' synapses (delta rule), per synapse times their number", DefaultValueFactory = _ => mass.ReadoutRate };
+        var hiddenRate = new Option<double>("--hidden-rate") { Description = "Learning rate of the hidden neurons' synapses (e-prop); 0 freezes them", DefaultValueFactory = _ => mass.HiddenRate };
+        var annealing = new Option<double>("--annealing") { Description = "Learning time, s, over which the learning rates fall to half (rate x T / (T + t)); 0 keeps them constant", DefaultValueFactory = _ => mass.AnnealingSeconds };
         var readout = new Option<string>("--readout") { Description = "What the output neurons read: all (input and hidden neurons) or hidden (the hidden ones only)", DefaultValueFactory = _ => "all" };
         var shuffled = new Option<bool>("--shuffled") { Description = "The control: the learning signal from an unrelated trajectory of the same kind instead of the cue (the score must stay at chance)" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the result (with the learning curve) to this file" };
@@ -44,7 +46,7 @@ public static class LearnCommand
                 TestSeconds = result.GetValue(testSeconds),
                 Seed = result.GetValue(seed),
                 Shuffled = result.GetValue(shuffled),
-                Network = new EPropOptions { Hidden = result.GetValue(hidden), ReadoutRate = result.GetValue(readoutRate), HiddenRate = result.GetValue(hiddenRate), AnnealingSeconds = result.GetValue(annealing), ReadoutFromInputs = result.GetValue(readout) != "hidden" },
+                Network = mass with { Hidden = result.GetValue(hidden), ReadoutRate = result.GetValue(readoutRate), HiddenRate = result.GetValue(hiddenRate), AnnealingSeconds = result.GetValue(annealing), ReadoutFromInputs = result.GetValue(readout) != "hidden" },
             };
             IReadOnlyList<string> problems = options.Problems();
             if (problems.Count > 0)
@@ -86,9 +88,9 @@ public static class LearnCommand
     {
         var defaults = new DriveOptions();
         var device = new Option<string>("--device") { Description = "The headstage, in real time (emu://?channels=64, the built-in emulator; tcp://, serial://, usb://)", DefaultValueFactory = _ => defaults.Device };
-        var backend = new Option<string>("--backend") { Description = "cpu or gpu", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = "cpu or gpu", DefaultValueFactory = _ => defaults.Backend };
         var seconds = new Option<double>("--seconds") { Description = "Simulated time, s", DefaultValueFactory = _ => defaults.Seconds };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the mass", DefaultValueFactory = _ => 1 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the mass", DefaultValueFactory = _ => defaults.Seed };
         var programs = new Option<int>("--programs") { Description = "Stimulation programs to choose from, one electrode each, spread over the channels", DefaultValueFactory = _ => defaults.Programs };
         var amplitude = new Option<double>("--amplitude-ua") { Description = "Amplitude of each phase, uA", DefaultValueFactory = _ => defaults.AmplitudeUa };
         var raise = new Option<string?>("--raise") { Description = "Channels to raise, comma-separated (default: the channel of program 2)" };

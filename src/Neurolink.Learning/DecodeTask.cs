@@ -271,7 +271,7 @@ public sealed class DecodeTask
         private readonly List<float[]>[] _trainRows = [.. s_smoothingMs.Select(_ => new List<float[]>())];
         private readonly List<float[]>[] _testRows = [.. s_smoothingMs.Select(_ => new List<float[]>())];
         private readonly List<float[]> _trainTargets = [], _testTargets = [], _testOutputs = [];
-        private readonly Queue<(float[] Y, float[] T)> _window = new();
+        private readonly Queue<(float X, float Y, float CueX, float CueY)> _window = new(); // the last 5 s, for the progress line
         private readonly List<(double Seconds, EPropNetwork Network)> _snapshots = [];
         private readonly List<(byte[] Counts, int Row)> _heldOut = []; // every held-out frame, and its scored row (or -1)
         private readonly long _calibrationMs = (long)Math.Round(options.Seconds * 1000), _totalMs = (long)Math.Round((options.Seconds + options.TestSeconds) * 1000);
@@ -312,37 +312,40 @@ public sealed class DecodeTask
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_smoothed[s], _decay[s], _input, _smoothed[s]);
             }
 
-            float[] output = [net.Output[0], net.Output[1]];
+            float outX = net.Output[0], outY = net.Output[1];
             if (cue is { } t)
             {
-                float[] target = [(float)t.X, (float)t.Y];
                 if (calibrating && teacher is { } learnFrom)
                 {
-                    _error[0] = output[0] - (float)learnFrom.X;
-                    _error[1] = output[1] - (float)learnFrom.Y;
+                    _error[0] = outX - (float)learnFrom.X;
+                    _error[1] = outY - (float)learnFrom.Y;
                     net.Learn(_error);
                 }
 
-                if (ms % RowEveryMs == 0)
+                bool row = ms % RowEveryMs == 0;
+                if (row)
                 {
                     for (int s = 0; s < _smoothed.Length; s++)
                     {
                         (calibrating ? _trainRows : _testRows)[s].Add((float[])_smoothed[s].Clone());
                     }
 
-                    (calibrating ? _trainTargets : _testTargets).Add(target);
+                    (calibrating ? _trainTargets : _testTargets).Add([(float)t.X, (float)t.Y]);
                     if (!calibrating)
                     {
-                        _testOutputs.Add(output);
+                        _testOutputs.Add([outX, outY]);
                     }
                 }
 
                 if (!calibrating)
                 {
-                    _heldOut.Add((_input.Select(v => (byte)v).ToArray(), ms % RowEveryMs == 0 ? _testTargets.Count - 1 : -1));
+                    // Kept for scoring the snapshots at the end: the frame's counts as the device sent them.
+                    var kept = new byte[channels];
+                    c[..Math.Min(c.Length, Math.Max(0, channels - counts.FirstChannel))].CopyTo(kept.AsSpan(Math.Min(counts.FirstChannel, channels)));
+                    _heldOut.Add((kept, row ? _testTargets.Count - 1 : -1));
                 }
 
-                _window.Enqueue((output, target));
+                _window.Enqueue((outX, outY, (float)t.X, (float)t.Y));
                 while (_window.Count > 5000)
                 {
                     _window.Dequeue();
@@ -359,7 +362,7 @@ public sealed class DecodeTask
 
             if ((ms + 1) % 1000 == 0)
             {
-                double r2 = LeastSquares.R2([.. _window.Select(w => w.Y)], [.. _window.Select(w => w.T)]);
+                double r2 = LeastSquares.R2([.. _window.Select(w => new[] { w.X, w.Y })], [.. _window.Select(w => new[] { w.CueX, w.CueY })]);
                 progress?.Invoke((ms + 1) / 1000.0, calibrating ? "calibration" : "held-out", r2, _hiddenSpikes / Math.Max(1.0, net.Hidden));
                 _hiddenSpikes = 0;
             }

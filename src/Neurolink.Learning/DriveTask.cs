@@ -344,7 +344,7 @@ public sealed class DriveTask
         {
             foreach (ushort p in programs)
             {
-                _pending.Add(new Pulse { Clock = clock, Program = p, RaiseBefore = _beforeRaise.Sum(), SilenceBefore = _beforeSilence.Sum() });
+                _pending.Add(new Pulse(clock, p, _beforeRaise.Sum(), _beforeSilence.Sum()));
             }
 
             _lastPulse = clock;
@@ -390,8 +390,7 @@ public sealed class DriveTask
                 }
                 else if (clock >= pulse.Clock + ((ulong)ResponseFromMs * bin))
                 {
-                    pulse.Raise += raise;
-                    pulse.Silence += silence;
+                    _pending[i] = pulse with { Raise = pulse.Raise + raise, Silence = pulse.Silence + silence };
                 }
             }
 
@@ -438,9 +437,9 @@ public sealed class DriveTask
         }
 
         /// <summary>
-        /// A pulse's reward: its window's spikes on the raised channels above what their spontaneous
-        /// rate predicts, in Poisson deviations, minus the same on the silenced channels; broadcast
-        /// as dopamine (the control gives a shuffled earlier reward instead).
+        /// A pulse's reward: its window's spikes on the raised channels above those in the same
+        /// number of frames before it, in Poisson deviations, minus the same on the silenced
+        /// channels; broadcast as dopamine (the control gives an earlier pulse's reward instead).
         /// </summary>
         private void Rewarded(Pulse response, ISimulatedMass mass)
         {
@@ -456,8 +455,9 @@ public sealed class DriveTask
             double given = r;
             if (_options.Shuffled)
             {
+                // An earlier pulse's reward, never this one's (the first pulse gets none).
+                given = _shuffle.Count > 0 ? _shuffle[_rng.Next(_shuffle.Count)] : 0;
                 _shuffle.Add(r);
-                given = _shuffle[_rng.Next(_shuffle.Count)];
             }
 
             // The dopamine is the reward prediction error, the reward less the recent mean: without
@@ -468,20 +468,8 @@ public sealed class DriveTask
             mass.Reward(_options.RewardGain * error);
         }
 
-        private sealed class Pulse
-        {
-            public ulong Clock { get; init; }
-
-            public ushort Program { get; init; }
-
-            public long Raise { get; set; }
-
-            public long RaiseBefore { get; init; }
-
-            public long SilenceBefore { get; init; }
-
-            public long Silence { get; set; }
-        }
+        /// <summary>A pulse whose response window is open: its program, its own baseline, and the response so far.</summary>
+        private readonly record struct Pulse(ulong Clock, ushort Program, long RaiseBefore, long SilenceBefore, long Raise = 0, long Silence = 0);
 
         private static int Sum(in SpikeCounts counts, int[] channels)
         {

@@ -245,7 +245,8 @@ public sealed class EPropNetwork
 
         _steps++;
 
-        // Presynaptic traces for the eligibility (membrane decay), before this step's input arrives: e-prop's eps^t uses z^(t-1).
+        // Presynaptic traces for the eligibility, with the membrane's decay: the inputs' with this
+        // step's spikes (they reach v now), the hidden neurons' with the last step's (they reach v one step later).
         TensorPrimitives.MultiplyAdd(_epsIn, _alpha, inputSpikes, _epsIn);
         TensorPrimitives.MultiplyAdd(_epsRec, _alpha, _zPrevious, _epsRec);
 

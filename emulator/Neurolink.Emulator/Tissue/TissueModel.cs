@@ -346,11 +346,19 @@ public sealed class TissueModel
         if (_weight.Length > 0)
         {
             KickWithStdp();
-            _firedThisStep.Clear();
-            Now = end;
-            return;
+        }
+        else
+        {
+            Kick();
         }
 
+        _firedThisStep.Clear();
+        Now = end;
+    }
+
+    /// <summary>The kicks of this step's spikes through fixed synapses.</summary>
+    private void Kick()
+    {
         ref float drive0 = ref MemoryMarshal.GetArrayDataReference(_drive);
         foreach (int fired in _firedThisStep)
         {
@@ -361,9 +369,6 @@ public sealed class TissueModel
                 Unsafe.Add(ref drive0, target) += kick;
             }
         }
-
-        _firedThisStep.Clear();
-        Now = end;
     }
 
     /// <summary>
