@@ -8,12 +8,11 @@
 # usage: bench/learn.sh [--seeds "1 2 3"]   (JSON in bench/results/learn-*.json, pictures beside them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seeds="1 2 3" drive=0
+seeds="1 2 3"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds="$2"; shift 2 ;;
-    --drive) drive=1; shift ;;
-    *) echo "usage: bench/learn.sh [--seeds \"1 2 3\"] [--drive]" >&2; exit 2 ;;
+    *) echo "usage: bench/learn.sh [--seeds \"1 2 3\"]   (the driving task: bench/drive.sh)" >&2; exit 2 ;;
   esac
 done
 mkdir -p bench/results
@@ -35,9 +34,3 @@ for seed in $seeds; do decode hidden-readout-frozen "$seed" --device "$virtual" 
 for seed in $seeds; do decode shuffled "$seed" --device "$virtual" --shuffled; done
 for seed in $seeds; do decode stdp-tissue "$seed" --device "$virtual&stdp=1"; done
 decode realtime-1024 1 --device "emu://?channels=1024"
-if [ "$drive" = 1 ]; then
-  for control in "" --shuffled; do
-    printf '%-22s seed 1  ' "drive${control}"
-    "${neurolink[@]}" learn drive --quiet --json "bench/results/learn-drive${control}.json" --svg "bench/results/learn-drive${control}.svg" $control
-  done
-fi

@@ -14,4 +14,13 @@ public enum EmulatorClock
     /// while idle, and a host that reads too slowly overflows the device FIFO (GAP frames).
     /// </summary>
     Paced,
+
+    /// <summary>
+    /// Simulated time in step with the host's closed loop (in process only): the device makes its
+    /// next spike bin only after the loop has handled the one before and sent its stimulation
+    /// (<see cref="HostPace"/>), so a pulse lands at the start of the next bin however long the
+    /// host took. Faster than real time when the host is; for learning experiments, not for
+    /// measuring latency or losses.
+    /// </summary>
+    Lockstep,
 }

@@ -69,7 +69,7 @@ public sealed record class EmulatorOptions
 
     /// <summary>
     /// Reads settings from a URI query such as <c>channels=256&amp;seed=3&amp;faults=bitflip:1e-5</c>.
-    /// Keys: channels, seed, geometry, neurons, faults, clock (virtual|paced), fifo-bytes, source (tissue|replay), truth (0|1).
+    /// Keys: channels, seed, geometry, neurons, faults, clock (virtual|paced|lockstep), fifo-bytes, source (tissue|replay), truth (0|1).
     /// </summary>
     /// <exception cref="FormatException">An unknown key or a bad value, named in the message.</exception>
     public static EmulatorOptions FromQuery(string? query)
@@ -96,7 +96,8 @@ public sealed record class EmulatorOptions
                 {
                     "virtual" => options with { Clock = EmulatorClock.Virtual },
                     "paced" => options with { Clock = EmulatorClock.Paced },
-                    _ => throw Bad(key, value, "'virtual' or 'paced'"),
+                    "lockstep" => options with { Clock = EmulatorClock.Lockstep },
+                    _ => throw Bad(key, value, "'virtual', 'paced' or 'lockstep'"),
                 },
                 "fifo-bytes" => options with { FifoBytes = ParseInt(key, value, 65_536, 1 << 30) },
                 "source" => value is "tissue" or "replay" ? options with { Source = value } : throw Bad(key, value, "'tissue' or 'replay'"),

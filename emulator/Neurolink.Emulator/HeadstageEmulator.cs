@@ -45,12 +45,16 @@ public sealed class HeadstageEmulator : IDisposable
             _firmware.Output.Preallocate((2 * options.FifoBytes) + (2 << 20));
         }
 
+        Pace = options.Clock == EmulatorClock.Lockstep ? new HostPace() : null;
         _faults = new FaultInjector(options.Faults, Truth, options.Seed);
         _thread = new Thread(Run) { IsBackground = true, Name = "neurolink-emulator" };
     }
 
     /// <summary>What really happened: spikes, signal, faults, drops, pulses.</summary>
     public GroundTruth Truth { get; }
+
+    /// <summary>The gate of the lockstep clock, which the host's loop reports to; null on the other clocks.</summary>
+    public HostPace? Pace { get; }
 
     /// <summary>The device sample clock (read from another thread: approximate).</summary>
     public ulong Clock => _firmware.Clock;
@@ -211,6 +215,20 @@ public sealed class HeadstageEmulator : IDisposable
                 _firmware.Advance(Math.Min((ulong)_firmware.Tissue.SampleRateHz / 1000, _firmware.ReplayEnd - _firmware.Clock));
                 busy = true;
             }
+            else if (Pace is not null)
+            {
+                // Lockstep: a bin at a time, once the host has handled the one before (its stimulation was read above).
+                ulong bin = (ulong)Math.Max(1, _firmware.BinSamples);
+                if (!_firmware.Acquiring)
+                {
+                    Pace.Reset();
+                }
+                else if (_firmware.Clock < _firmware.ReplayEnd && Pace.TryAdvance(_firmware.Clock, bin))
+                {
+                    _firmware.Advance(Math.Min(bin, _firmware.ReplayEnd - _firmware.Clock));
+                    busy = true;
+                }
+            }
 
             if (_firmware.Acquiring && _firmware.Clock >= _firmware.ReplayEnd && _firmware.Output.PendingBytes == 0 && _wire.Pending == 0)
             {
@@ -256,6 +274,10 @@ public sealed class HeadstageEmulator : IDisposable
                     double sinceOrigin = (_firmware.Clock - pacedOrigin) / samplesPerMs;
                     double nextMs = Math.Floor(sinceOrigin) + 1;
                     PreciseSleep.Until(wallStart + (long)(nextMs / 1000 * Stopwatch.Frequency));
+                }
+                else if (Pace is not null && _firmware.Acquiring && _wire.Pending == 0)
+                {
+                    Pace.Wait(_firmware.Clock, (ulong)Math.Max(1, _firmware.BinSamples), TimeSpan.FromMilliseconds(1)); // the host's report, which comes after any stimulation it sends
                 }
                 else
                 {

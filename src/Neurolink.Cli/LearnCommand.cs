@@ -87,23 +87,27 @@ public static class LearnCommand
     private static Command Drive()
     {
         var defaults = new DriveOptions();
-        var device = new Option<string>("--device") { Description = "The headstage, in real time (emu://?channels=64, the built-in emulator; tcp://, serial://, usb://)", DefaultValueFactory = _ => defaults.Device };
+        var device = new Option<string>("--device") { Description = "The headstage, in real time (emu://?channels=64, the built-in emulator; tcp://, serial://, usb://); add clock=lockstep to run the emulator in step with the loop, faster than real time", DefaultValueFactory = _ => defaults.Device };
         var backend = new Option<string>("--backend") { Description = "cpu or gpu", DefaultValueFactory = _ => defaults.Backend };
         var seconds = new Option<double>("--seconds") { Description = "Simulated time, s", DefaultValueFactory = _ => defaults.Seconds };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the mass", DefaultValueFactory = _ => defaults.Seed };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the emulated tissue (unless the device URI gives one) and of the control's shuffle", DefaultValueFactory = _ => defaults.Seed };
         var programs = new Option<int>("--programs") { Description = "Stimulation programs to choose from, one electrode each, spread over the channels", DefaultValueFactory = _ => defaults.Programs };
         var amplitude = new Option<double>("--amplitude-ua") { Description = "Amplitude of each phase, uA", DefaultValueFactory = _ => defaults.AmplitudeUa };
+        var refractory = new Option<double>("--refractory-ms") { Description = "Shortest time between two pulses of one program, ms (each electrode's rate limit)", DefaultValueFactory = _ => defaults.RefractoryMs };
         var raise = new Option<string?>("--raise") { Description = "Channels to raise, comma-separated (default: the channel of program 2)" };
         var silence = new Option<string?>("--silence") { Description = "Channels to keep at their spontaneous rate, comma-separated (default: the channel of program 5)" };
         var explore = new Option<double>("--exploration-weight") { Description = "Weight of the fixed synapses that make the output neurons fire before learning", DefaultValueFactory = _ => defaults.ExplorationWeight };
         var gain = new Option<double>("--reward-gain") { Description = "Dopamine per unit of reward", DefaultValueFactory = _ => defaults.RewardGain };
+        var maxWeight = new Option<double>("--max-weight") { Description = "The most a plastic synapse onto an output neuron can weigh", DefaultValueFactory = _ => defaults.MaxWeight };
+        var depression = new Option<double>("--depression") { Description = "The STDP window's depression as a share of its potentiation (0: potentiation only)", DefaultValueFactory = _ => defaults.Depression };
+        var lateral = new Option<double>("--lateral-inhibition") { Description = "Inhibition between the output neurons, weight of each spike onto the others (0: none)", DefaultValueFactory = _ => defaults.LateralInhibition };
         var shuffled = new Option<bool>("--shuffled") { Description = "The control: rewards shuffled against the pulses (the target must not be reached)" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the result (with the learning curve) to this file" };
         var svg = new Option<FileInfo?>("--svg") { Description = "Draw the learning curve into this SVG file (default: learn-drive.svg)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines" };
-        var command = new Command("drive", "Experimental: learn which stimulation raises one group of channels and leaves another at its spontaneous rate (reward-modulated STDP, reward from the recorded response); it prunes the harmful electrode but does not yet reach its target (see README)")
+        var command = new Command("drive", "Learn which stimulation raises one group of channels and leaves another at its spontaneous rate: reward-modulated STDP on output neurons that each drive an electrode, the reward from the recorded response")
         {
-            device, backend, seconds, seed, programs, amplitude, raise, silence, explore, gain, shuffled, json, svg, quiet,
+            device, backend, seconds, seed, programs, amplitude, refractory, raise, silence, explore, gain, maxWeight, depression, lateral, shuffled, json, svg, quiet,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -121,10 +125,14 @@ public static class LearnCommand
                 Seed = result.GetValue(seed),
                 Programs = result.GetValue(programs),
                 AmplitudeUa = result.GetValue(amplitude),
+                RefractoryMs = result.GetValue(refractory),
                 Raise = raised,
                 Silence = silenced,
                 RewardGain = result.GetValue(gain),
                 ExplorationWeight = result.GetValue(explore),
+                MaxWeight = result.GetValue(maxWeight),
+                Depression = result.GetValue(depression),
+                LateralInhibition = result.GetValue(lateral),
                 Shuffled = result.GetValue(shuffled),
             };
             IReadOnlyList<string> problems = options.Problems();
@@ -149,7 +157,7 @@ public static class LearnCommand
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"target (channels {string.Join(',', outcome.Raise)} x{options.RaiseFactor} or more, {string.Join(',', outcome.Silence)} x{options.SilenceFactor} or less over {options.WindowSeconds} s): {(outcome.ReachedTargetAtSeconds is { } at ? $"reached at {at} s" : "not reached")}; last window x{outcome.RaiseRatio:0.00} / x{outcome.SilenceRatio:0.00}; pulses by program {string.Join(' ', outcome.PulsesLastWindow)}; {outcome.StimSent} sent, {outcome.StimRefused} refused; {outcome.LostFrames} frames lost; {outcome.WallSeconds} s wall"));
+                $"target (channels {string.Join(',', outcome.Raise)} x{options.RaiseFactor} or more, {string.Join(',', outcome.Silence)} x{options.SilenceFactor} or less over {options.WindowSeconds} s): {(outcome.ReachedTargetAtSeconds is { } at ? $"reached at {at} s and held to the end" : outcome.FirstMetSeconds is { } first ? $"not held (met by chance at {first} s, lost again)" : "not reached")}; last window x{outcome.RaiseRatio:0.00} / x{outcome.SilenceRatio:0.00}; pulses by program {string.Join(' ', outcome.PulsesLastWindow)}; {outcome.StimSent} sent, {outcome.StimRefused} refused; {outcome.LostFrames} frames lost; {outcome.WallSeconds} s wall"));
             string picture = CurveSvg.Draw(
                 $"learn drive{(outcome.Shuffled ? " (shuffled control)" : "")}: firing over the last 10 s / spontaneous", "x spontaneous rate",
                 [("raised channels", outcome.RaiseCurve), ("silenced channels", outcome.SilenceCurve)],

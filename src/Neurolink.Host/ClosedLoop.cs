@@ -16,7 +16,7 @@ namespace Neurolink.Host;
 /// <param name="Steps">Mass steps run.</param>
 /// <param name="OutputSpikes">Spikes of the output population.</param>
 /// <param name="StimSent">Program triggers handed to the transport.</param>
-/// <param name="StimSuppressed">Output spikes that did not trigger because their program was within its refractory period.</param>
+/// <param name="StimSuppressed">Output spikes that did not trigger because their program was within its refractory period or stimulation was paused (<see cref="ClosedLoop.StimulationPaused"/>).</param>
 /// <param name="StimRefused">Triggers refused: by the host (link down, program not armed) or by the device (STIM_NACK).</param>
 /// <param name="StimAcknowledged">Triggers the device acknowledged (STIM_ACK).</param>
 public readonly record struct LoopCounters(
@@ -57,6 +57,7 @@ public sealed class ClosedLoop : IDisposable
     private RingConsumer? _consumer;
     private volatile bool _stop;
     private volatile bool _stimulationStopped;
+    private bool _paused;
     private int _sending;
     private long _frames, _lost, _linkDowns, _misses, _steps, _outputSpikes, _sent, _suppressed, _refusedHost;
     private long _refusedByDevice, _acknowledged; // from drivers that were replaced (reconnects)
@@ -240,6 +241,17 @@ public sealed class ClosedLoop : IDisposable
         }
     }
 
+    /// <summary>
+    /// While true, output spikes trigger nothing (counted as suppressed) and the frames still run
+    /// through the mass: a task's stimulation-free epochs, in which the tissue's spontaneous
+    /// firing is measured. Set from the loop thread (a frame handler) to take effect at that frame.
+    /// </summary>
+    public bool StimulationPaused
+    {
+        get => Volatile.Read(ref _paused);
+        set => Volatile.Write(ref _paused, value);
+    }
+
     /// <summary>Ends the loop after it has run every frame already in the ring (up to <paramref name="drain"/>).</summary>
     public void Stop(TimeSpan drain)
     {
@@ -272,6 +284,7 @@ public sealed class ClosedLoop : IDisposable
         try
         {
             long spin = _options.PollMicroseconds * Stopwatch.Frequency / 1_000_000;
+            _options.OnHandled?.Invoke(0); // ready for the first frame (a lockstep device makes none before)
             while (!_stop)
             {
                 if (spin > 0)
@@ -365,6 +378,7 @@ public sealed class ClosedLoop : IDisposable
         _options.OnFrame?.Invoke(frame.Header.SampleClock, counts);
         int triggers = 0;
         long outputSpikes = 0;
+        bool paused = StimulationPaused;
         for (int s = 0; s < steps; s++)
         {
             _mass.Step();
@@ -381,7 +395,7 @@ public sealed class ClosedLoop : IDisposable
 
                 outputSpikes++;
                 int program = (i - _outStart) % _stim.Programs;
-                if (step - _lastTrigger[program] < _refractorySteps)
+                if (paused || step - _lastTrigger[program] < _refractorySteps)
                 {
                     Interlocked.Increment(ref _suppressed);
                     continue;
@@ -421,6 +435,7 @@ public sealed class ClosedLoop : IDisposable
         _compute.Record((finished - taken) * 1e6 / Stopwatch.Frequency);
         _options.OnLatency?.Invoke(latency);
         Interlocked.Increment(ref _frames);
+        _options.OnHandled?.Invoke(frame.Header.SampleClock + counts.BinSamples);
     }
 
     private void Send(int triggers, ulong sampleClock)

@@ -127,6 +127,13 @@ public sealed record class ClosedLoopOptions
     /// <summary>Told of each frame before the mass steps (a task's reward); null: none.</summary>
     public FrameHandler? OnFrame { get; init; }
 
+    /// <summary>
+    /// Told, after each frame's stimulation has been sent, the sample up to which every frame has
+    /// been handled (the frame's clock plus its bin), and 0 once when the loop is ready for its
+    /// first frame: the lockstep emulator's pace (<see cref="Emulator.HostPace.Report"/>); null: none.
+    /// </summary>
+    public Action<ulong>? OnHandled { get; init; }
+
     /// <summary>Receives each frame's latency in microseconds, on the loop thread (for a metrics histogram); null: none.</summary>
     public Action<double>? OnLatency { get; init; }
 }

@@ -95,6 +95,8 @@ public sealed class LoopRunner : IDisposable
             Driver = new HeadstageDriverOptions { RealtimePriority = _options.RealtimePriority },
             Configure = driver =>
             {
+                _opener.Emulator?.Pace?.Attach(); // a lockstep emulator waits for the loop's reports from the start
+
                 if (_armed is { } loop)
                 {
                     ArmProblems = loop.Configure(driver, _session!.SampleRateHz);
@@ -129,6 +131,7 @@ public sealed class LoopRunner : IDisposable
                 },
             },
             OnFrame = OnFrame,
+            OnHandled = _opener.Emulator?.Pace is { } pace ? pace.Report : null,
         });
         _armed = _loop;
         HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");

@@ -165,26 +165,8 @@ public sealed class DecodeTask
     public Action<double, string, double, double>? Progress { get; init; }
 
     /// <summary>The emulator's URI with its cue on (the hidden signal kept) and the task's seed when it names none.</summary>
-    public static string DeviceWithCue(string device, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        DeviceUri uri = DeviceUri.Parse(device);
-        string text = uri.Text;
-        string query = uri.Query;
-        string Add(string key, string value) => (query.Length == 0 && !text.Contains('?', StringComparison.Ordinal) ? "?" : "&") + key + "=" + value;
-        if (!query.Split('&').Any(p => p.StartsWith("truth=", StringComparison.Ordinal) || p.StartsWith("cue=", StringComparison.Ordinal)))
-        {
-            text += Add("cue", "1");
-            query += "&cue=1";
-        }
-
-        if (!query.Split('&').Any(p => p.StartsWith("seed=", StringComparison.Ordinal)))
-        {
-            text += Add("seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        return text;
-    }
+    public static string DeviceWithCue(string device, ulong seed) =>
+        EmulatorUri.WithDefault(EmulatorUri.WithDefault(device, "cue", "1", "truth"), "seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Runs the calibration and the held-out time, then fits and scores the bound.</summary>
     /// <exception cref="TransportException">The device cannot be opened.</exception>

@@ -10,7 +10,7 @@ namespace Neurolink.Learning;
 /// <summary>Settings of <c>neurolink learn drive</c>.</summary>
 public sealed record class DriveOptions
 {
-    /// <summary>The headstage; its clock must run in real time (the emulator's virtual clock runs seconds ahead of the loop, so stimulation would land long after the frame that asked for it).</summary>
+    /// <summary>The headstage: in real time, or the emulator in step with the loop (<c>clock=lockstep</c>, faster than real time); not the emulator's virtual clock, which runs seconds ahead of the loop, so stimulation would land long after the frame that asked for it.</summary>
     public string Device { get; init; } = "emu://?channels=64";
 
     /// <summary>The backend of the mass: cpu or gpu.</summary>
@@ -19,7 +19,7 @@ public sealed record class DriveOptions
     /// <summary>Simulated time, s.</summary>
     public double Seconds { get; init; } = 300;
 
-    /// <summary>Seed of the mass.</summary>
+    /// <summary>Seed of the run: the emulated tissue's, unless the device URI gives one, and the control's shuffle.</summary>
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Stimulation programs the mass chooses from, one electrode each, spread evenly over the channels.</summary>
@@ -29,7 +29,7 @@ public sealed record class DriveOptions
     public double AmplitudeUa { get; init; } = 20;
 
     /// <summary>Shortest time between two pulses of one program, ms (the rate limit of each electrode).</summary>
-    public double RefractoryMs { get; init; } = 50;
+    public double RefractoryMs { get; init; } = 20;
 
     /// <summary>Channels whose firing the task raises; null: the channel of program 2.</summary>
     public IReadOnlyList<int>? Raise { get; init; }
@@ -41,7 +41,7 @@ public sealed record class DriveOptions
     public double RaiseFactor { get; init; } = 1.5;
 
     /// <summary>The target: the silenced channels fire at most this many times their spontaneous rate.</summary>
-    public double SilenceFactor { get; init; } = 1.1;
+    public double SilenceFactor { get; init; } = 1.2;
 
     /// <summary>Window over which the target is judged, s.</summary>
     public double WindowSeconds { get; init; } = 10;
@@ -49,6 +49,15 @@ public sealed record class DriveOptions
 
     /// <summary>Weight of the fixed synapses that make the output neurons explore (each hears 8 channels through them).</summary>
     public double ExplorationWeight { get; init; } = DriveTask.DefaultExplorationWeight;
+
+    /// <summary>The most a plastic synapse onto an output neuron can weigh (they start at a quarter of it).</summary>
+    public double MaxWeight { get; init; } = 20;
+
+    /// <summary>The STDP window's depression (a presynaptic spike after the postsynaptic one) as a share of its potentiation.</summary>
+    public double Depression { get; init; }
+
+    /// <summary>Inhibition between the output neurons (each spike's weight onto the others; 0: none): one acts at a time, so a reward is not shared by two.</summary>
+    public double LateralInhibition { get; init; } = 40;
 
     /// <summary>Dopamine per unit of reward (a pulse's response on the raised channels minus that on the silenced ones, in Poisson deviations).</summary>
     public double RewardGain { get; init; } = 1e-3;
@@ -78,6 +87,21 @@ public sealed record class DriveOptions
         if (!(RefractoryMs >= 20))
         {
             problems.Add($"--refractory-ms {RefractoryMs}: give at least 20 ms, so that each pulse's response is measured before the same electrode fires again");
+        }
+
+        if (!(MaxWeight > 0 && MaxWeight <= 100))
+        {
+            problems.Add($"--max-weight {MaxWeight}: give a weight above 0 and at most 100");
+        }
+
+        if (!(LateralInhibition >= 0 && LateralInhibition <= 1000))
+        {
+            problems.Add($"--lateral-inhibition {LateralInhibition}: give 0 (none) to 1000");
+        }
+
+        if (!(Depression >= 0 && Depression <= 2))
+        {
+            problems.Add($"--depression {Depression}: give 0 (potentiation only) to 2");
         }
 
         if (!(RaiseFactor > 1) || !(SilenceFactor >= 1))
@@ -117,9 +141,17 @@ public sealed record class DriveResult
     [JsonPropertyName("simulated_s")]
     public double SimulatedSeconds { get; init; }
 
-    /// <summary>When the target was first met over a whole window (the window's end), s; null: never.</summary>
+    /// <summary>
+    /// When the target was reached for good: the first check (each second, over the last window)
+    /// from which it was met at every check to the end of the run, held at least a window; null:
+    /// it was not held at the end. A chance hit early on, lost again, does not count.
+    /// </summary>
     [JsonPropertyName("reached_target_at_s")]
     public double? ReachedTargetAtSeconds { get; init; }
+
+    /// <summary>The first check at which the target was met at all (by chance too), s; null: never.</summary>
+    [JsonPropertyName("first_met_s")]
+    public double? FirstMetSeconds { get; init; }
 
     /// <summary>Triggers refused, by the host's safety check or the device.</summary>
     public long StimRefused { get; init; }
@@ -154,6 +186,9 @@ public sealed record class DriveResult
     /// <summary>Frames lost between the device and the mass.</summary>
     public long LostFrames { get; init; }
 
+    /// <summary>On a lockstep emulator (<c>clock=lockstep</c>), the bins it made without waiting for the loop (0: the run was in step throughout); null on other devices.</summary>
+    public long? PaceTimeouts { get; init; }
+
     /// <summary>Mean firing rate of each population of the mass, Hz.</summary>
     public IReadOnlyDictionary<string, double> RatesHz { get; init; } = new Dictionary<string, double>();
 
@@ -182,7 +217,9 @@ public sealed record class DriveResult
 public sealed class DriveTask
 {
     private const int ResponseFromMs = 1, ResponseToMs = 11; // after the trigger's frame: the pulse lands within 1 ms, the answer 2-5 ms after it
-    private const int QuietMs = 30;                           // a frame this long after any pulse shows the spontaneous rate
+    private const int QuietMs = 30;                           // a paused frame this long after the last pulse shows the spontaneous rate
+    private const int BaselineMs = 5000;                      // no stimulation at the start: the spontaneous rates before any pulse
+    private const int PauseMs = 1000;                         // and none in the last second of every window: the spontaneous rates as the tissue drifts
 
     // The reward comes 11 ms after the pulse, not seconds (Izhikevich's distal reward): eligibility and dopamine short
     // enough that the credit goes to the output neuron that fired the pulse, not to every neuron that fired in the
@@ -219,7 +256,7 @@ public sealed class DriveTask
     /// raised the target more than the recent pulses did and prune when they did less. Output
     /// neurons share no input, so one's reward is not another's.
     /// </summary>
-    public static NetworkSpec Network(int channels, int programs, ulong seed, double explorationWeight = DefaultExplorationWeight, double maxWeight = 2)
+    public static NetworkSpec Network(int channels, int programs, ulong seed, double explorationWeight = DefaultExplorationWeight, double maxWeight = 2, double depression = 1, double lateralInhibition = 0)
     {
         var pairs = new List<(int Pre, int Post)>();
         for (int c = 0; c < channels; c++)
@@ -229,24 +266,34 @@ public sealed class DriveTask
 
         var relay = new LifCuba { VRestMv = -65, VResetMv = -65, VThreshMv = -50, TauMMs = 12, RefractoryMs = 2, VInitMv = -65 };
         var actor = new LifCuba { VRestMv = -65, VResetMv = -65, VThreshMv = -50, TauMMs = 20, RefractoryMs = 5, VInitMv = -65 };
+        var projections = new List<ProjectionSpec>
+        {
+            new("in", "out", Connector.List(pairs), Receptor.Excitatory, explorationWeight, 0),
+            new("in", "out", Connector.List(pairs), Receptor.Excitatory, maxWeight / 4, 0)
+            {
+                Plasticity = new RewardStdp { APlus = 1, AMinus = depression, TauEligibilityMs = EligibilityMs, WMin = 0, WMax = maxWeight },
+            },
+        };
+        if (lateralInhibition > 0)
+        {
+            projections.Add(new("out", "out", Connector.FixedProbability(1, allowSelf: false), Receptor.Inhibitory, -lateralInhibition, 0));
+        }
+
         return new NetworkSpec
         {
             Seed = seed,
             DtMs = 1,
             Populations = [new PopulationSpec("in", channels, relay), new PopulationSpec("out", programs, actor)],
-            Projections =
-            [
-                new ProjectionSpec("in", "out", Connector.List(pairs), Receptor.Excitatory, explorationWeight, 0),
-                new ProjectionSpec("in", "out", Connector.List(pairs), Receptor.Excitatory, maxWeight / 4, 0)
-                {
-                    Plasticity = new RewardStdp { APlus = 1, AMinus = 1, TauEligibilityMs = EligibilityMs, WMin = 0, WMax = maxWeight },
-                },
-            ],
+            Projections = projections,
             Inputs = [new InputSpec("in", 0, channels, "one_to_one", 60)],
             Output = "out",
             DopamineTauMs = DopamineMs,
         };
     }
+
+    /// <summary>The device the task opens: an emulator without a seed of its own gets the task's (<c>--seed K</c> is tissue K).</summary>
+    public static string DeviceWithSeed(string device, ulong seed) =>
+        EmulatorUri.WithDefault(device, "seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Runs the task for its simulated time.</summary>
     /// <exception cref="TransportException">The device cannot be opened.</exception>
@@ -256,16 +303,16 @@ public sealed class DriveTask
         var wall = Stopwatch.StartNew();
         Reward? reward = null;
         var stimulation = new StimulationOptions { Programs = _options.Programs, AmplitudeUa = _options.AmplitudeUa, RefractoryMs = _options.RefractoryMs };
-        var settings = new NeurolinkOptions { Device = _options.Device, Backend = _options.Backend, Seed = _options.Seed, Stimulation = stimulation }; // the network comes from NetworkFor
+        var settings = new NeurolinkOptions { Device = DeviceWithSeed(_options.Device, _options.Seed), Backend = _options.Backend, Seed = _options.Seed, Stimulation = stimulation }; // the network comes from NetworkFor
         LoopRunner? self = null;
         using var runner = new LoopRunner(settings)
         {
             NetworkFor = channels =>
             {
                 reward = new Reward(_options, stimulation, channels, Progress);
-                return Network(channels, _options.Programs, _options.Seed, _options.ExplorationWeight);
+                return Network(channels, _options.Programs, _options.Seed, _options.ExplorationWeight, _options.MaxWeight, _options.Depression, _options.LateralInhibition);
             },
-            OnFrame = (clock, in counts) => reward!.OnFrame(clock, counts, self!.Mass!),
+            OnFrame = (clock, in counts) => reward!.OnFrame(clock, counts, self!.Mass!, self.Loop!),
             OnTrigger = (clock, programs) => reward!.OnTrigger(clock, programs),
         };
         self = runner;
@@ -295,7 +342,7 @@ public sealed class DriveTask
         }
 
         LoopSummary summary = runner.Summary();
-        return reward!.Result(summary, wall.Elapsed.TotalSeconds);
+        return reward!.Result(summary, wall.Elapsed.TotalSeconds) with { PaceTimeouts = runner.Emulator?.Pace?.TimedOut };
     }
 
     /// <summary>The reward: on the loop thread, from the frames after each pulse, as dopamine into the mass.</summary>
@@ -306,19 +353,19 @@ public sealed class DriveTask
         private readonly int[] _raise, _silence, _programChannels;
         private readonly List<Pulse> _pending = [];                                   // pulses whose window is not over
         private readonly Queue<(long Ms, double Reward, ushort Program)> _recent = new(); // pulses in the last window
-        private readonly Queue<(long Ms, int Raise, int Silence)> _window = new();
+        private readonly Queue<(long Ms, int Raise, int Silence, bool Stimulating)> _window = new();
         private readonly List<CurvePoint> _curve = [], _raiseCurve = [], _silenceCurve = [];
         private readonly List<double> _shuffle = [];
         private double _expected; // running mean reward per pulse
         private readonly double[] _rewardSum;
         private readonly long[] _rewardCount;
         private readonly Random _rng;
-        private double _quietRaise, _quietSilence, _quietFrames;  // spontaneous counts per ms, from quiet frames
+        private double _quietRaise, _quietSilence, _quietFrames;  // spontaneous counts per ms, from paused frames long after the last pulse
         private readonly int[] _beforeRaise = new int[ResponseToMs - ResponseFromMs], _beforeSilence = new int[ResponseToMs - ResponseFromMs]; // the last frames, for each pulse's own baseline
-        private long _windowRaise, _windowSilence, _ms;
+        private long _windowRaise, _windowSilence, _windowStimulating, _ms;
         private ulong _lastPulse, _first;
         private bool _started;
-        private double? _reachedAt;
+        private double? _firstMet, _heldSince;
 
         public Reward(DriveOptions options, StimulationOptions stimulation, int channels, Action<double, double, double, double, double>? progress)
         {
@@ -351,7 +398,7 @@ public sealed class DriveTask
         }
 
         /// <summary>A frame (a bin of <see cref="SpikeCounts.BinSamples"/>, 1 ms): counts its groups, closes the windows it ends and rewards them.</summary>
-        public void OnFrame(ulong clock, in SpikeCounts counts, ISimulatedMass mass)
+        public void OnFrame(ulong clock, in SpikeCounts counts, ISimulatedMass mass, ClosedLoop loop)
         {
             ulong bin = Math.Max((ulong)1, counts.BinSamples);
             if (!_started)
@@ -370,10 +417,15 @@ public sealed class DriveTask
             _beforeRaise[ms % _beforeRaise.Length] = raise;
             _beforeSilence[ms % _beforeSilence.Length] = silence;
 
-            // Spontaneous rates, from frames well after any pulse.
-            if (_lastPulse == 0 || clock >= _lastPulse + ((ulong)QuietMs * bin))
+            // Stimulation pauses at the start and in the last second of every window; the spontaneous
+            // rates come from the paused frames well after the last pulse (the tissue's rates drift
+            // with its hidden signal, so they are measured again every window).
+            long windowMs = (long)(_options.WindowSeconds * 1000);
+            bool paused = ms < BaselineMs || ms % windowMs >= windowMs - PauseMs;
+            loop.StimulationPaused = paused;
+            if (paused && (_lastPulse == 0 || clock >= _lastPulse + ((ulong)QuietMs * bin)))
             {
-                const double Decay = 0.9995; // about 2 s of quiet frames
+                const double Decay = 0.9999; // about the last ten pauses (the hidden signal moves the rates within a pause)
                 _quietRaise = (Decay * _quietRaise) + raise;
                 _quietSilence = (Decay * _quietSilence) + silence;
                 _quietFrames = (Decay * _quietFrames) + 1;
@@ -394,15 +446,18 @@ public sealed class DriveTask
                 }
             }
 
-            _window.Enqueue((_ms, raise, silence));
-            _windowRaise += raise;
-            _windowSilence += silence;
-            long windowMs = (long)(_options.WindowSeconds * 1000);
+            // The target is judged on the frames with stimulation on, over the last window.
+            bool stimulating = !paused;
+            _window.Enqueue((_ms, stimulating ? raise : 0, stimulating ? silence : 0, stimulating));
+            _windowRaise += stimulating ? raise : 0;
+            _windowSilence += stimulating ? silence : 0;
+            _windowStimulating += stimulating ? 1 : 0;
             while (_window.Peek().Ms <= _ms - windowMs)
             {
                 var old = _window.Dequeue();
                 _windowRaise -= old.Raise;
                 _windowSilence -= old.Silence;
+                _windowStimulating -= old.Stimulating ? 1 : 0;
             }
 
             while (_recent.Count > 0 && _recent.Peek().Ms <= _ms - windowMs)
@@ -417,10 +472,9 @@ public sealed class DriveTask
                 _curve.Add(new CurvePoint(t, Math.Round(r, 4)));
                 _raiseCurve.Add(new CurvePoint(t, Math.Round(raiseRatio, 3)));
                 _silenceCurve.Add(new CurvePoint(t, Math.Round(silenceRatio, 3)));
-                if (_reachedAt is null && _ms + 1 >= windowMs && raiseRatio >= _options.RaiseFactor && silenceRatio <= _options.SilenceFactor)
-                {
-                    _reachedAt = t;
-                }
+                bool met = _ms + 1 >= BaselineMs + windowMs && raiseRatio >= _options.RaiseFactor && silenceRatio <= _options.SilenceFactor;
+                _firstMet ??= met ? t : null;
+                _heldSince = met ? _heldSince ?? t : null;
 
                 _progress?.Invoke(t, r, raiseRatio, silenceRatio, _recent.Count / _options.WindowSeconds);
             }
@@ -429,7 +483,7 @@ public sealed class DriveTask
         /// <summary>Mean reward per pulse, and the two groups' firing as multiples of their spontaneous rates, over the last window.</summary>
         private (double Reward, double Raise, double Silence) Standing()
         {
-            double ms = Math.Max(1, _window.Count);
+            double ms = Math.Max(1, _windowStimulating);
             double raise = _quietFrames > 0 && _quietRaise > 0 ? _windowRaise / ms / (_quietRaise / _quietFrames) : double.NaN;
             double silence = _quietFrames > 0 && _quietSilence > 0 ? _windowSilence / ms / (_quietSilence / _quietFrames) : double.NaN;
             double reward = _recent.Count > 0 ? _recent.Average(x => x.Reward) : 0;
@@ -499,7 +553,8 @@ public sealed class DriveTask
             return new DriveResult
             {
                 SimulatedSeconds = Math.Round((_ms + 1) / 1000.0, 3),
-                ReachedTargetAtSeconds = _reachedAt,
+                ReachedTargetAtSeconds = _heldSince is { } since && (_ms + 1) / 1000.0 - since >= _options.WindowSeconds ? since : null,
+                FirstMetSeconds = _firstMet,
                 StimRefused = summary.StimRefused,
                 StimSent = summary.StimSent,
                 Raise = _raise,

@@ -162,6 +162,68 @@ public class ClosedLoopTests
         }
     }
 
+    [Fact]
+    public void In_lockstep_the_tissue_waits_for_the_loop_and_every_pulse_lands_at_the_start_of_the_next_bin()
+    {
+        var triggers = new List<(ulong Clock, ushort Program)>();
+        using var runner = new LoopRunner(new NeurolinkOptions { Device = "emu://?channels=64&clock=lockstep", Neurons = 500, StatusIntervalMs = 0 })
+        {
+            OnTrigger = (clock, programs) =>
+            {
+                foreach (ushort p in programs)
+                {
+                    triggers.Add((clock, p));
+                }
+            },
+        };
+        runner.Start();
+        Wait(() => runner.Loop!.Counters.StimSent > 200, TimeSpan.FromSeconds(60));
+        runner.Stop();
+        LoopSummary s = runner.Summary();
+        Assert.Equal(0, s.LostFrames);
+        Assert.Equal(0, runner.Emulator!.Pace!.TimedOut);
+
+        // The device read each trigger before it made the next bin: the pulse's sample is the end of the frame that asked for it.
+        DeliveredPulse[] pulses = runner.Emulator.Truth.Pulses();
+        Assert.True(pulses.Length >= 200, $"{pulses.Length} pulses");
+        var stimulation = new StimulationOptions(); // the defaults the run used
+        var asked = triggers.Select(t => (t.Clock, stimulation.Channel(t.Program, 64))).ToHashSet();
+        Assert.All(pulses, p => Assert.Contains((p.Sample, p.Channel), asked));
+    }
+
+    [Fact]
+    public void A_paused_loop_triggers_nothing_counts_the_output_spikes_suppressed_and_resumes()
+    {
+        using var runner = new LoopRunner(new NeurolinkOptions { Device = "emu://?channels=64&clock=lockstep", Neurons = 500, StatusIntervalMs = 0 });
+        runner.Start();
+        ClosedLoop loop = runner.Loop!;
+        Wait(() => loop.Counters.StimSent > 20, TimeSpan.FromSeconds(60));
+        loop.StimulationPaused = true;
+        Thread.Sleep(50); // the frame being run when it was set may still send
+        (long sent, long suppressed, long frames) = (loop.Counters.StimSent, loop.Counters.StimSuppressed, loop.Counters.Frames);
+        Wait(() => loop.Counters.Frames > frames + 2000, TimeSpan.FromSeconds(60));
+        Assert.Equal(sent, loop.Counters.StimSent);
+        Assert.True(loop.Counters.StimSuppressed > suppressed + 20, $"{loop.Counters.StimSuppressed - suppressed} output spikes suppressed while paused");
+        loop.StimulationPaused = false;
+        Wait(() => loop.Counters.StimSent > sent + 20, TimeSpan.FromSeconds(60));
+        runner.Stop();
+    }
+
+    [Fact]
+    public void A_lockstep_device_without_a_loop_still_moves_on_and_counts_the_waits_it_gave_up()
+    {
+        var (emulator, connector) = HeadstageEmulator.StartInProcess(new EmulatorOptions { Channels = 16, Clock = EmulatorClock.Lockstep });
+        using (emulator)
+        using (connector)
+        using (var session = new AcquisitionSession(_ => connector.Connect("emu://?channels=16&clock=lockstep"), new AcquisitionOptions { Streams = Protocol.Payloads.StreamMask.Counts }))
+        {
+            session.Start();
+            Wait(() => session.Counters.Frames >= 4, TimeSpan.FromSeconds(30));
+            session.Stop();
+            Assert.True(emulator.Pace!.TimedOut >= 3, $"{emulator.Pace.TimedOut} bins made without the host");
+        }
+    }
+
     private static void Wait(Func<bool> condition, TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();

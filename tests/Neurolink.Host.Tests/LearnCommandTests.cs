@@ -30,6 +30,30 @@ public class LearnCommandTests
         File.Delete(svg);
     }
 
+    [Fact]
+    public void Learn_drive_writes_the_result_and_the_curves_as_json_and_svg()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"neurolink-drive-{Guid.NewGuid():N}.json");
+        string svg = Path.ChangeExtension(json, ".svg");
+        using var run = new CliProcess("learn", "drive", "--device", "emu://?channels=64&clock=lockstep", "--seconds", "20", "--json", json, "--svg", svg);
+        Assert.Equal(0, run.WaitForExit(Exit));
+        Assert.Contains("reward/pulse", run.Output, StringComparison.Ordinal); // progress every second
+        Assert.Contains("target (channels 16 x1.5 or more, 40 x1.2 or less over 10 s)", run.Output, StringComparison.Ordinal);
+
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement r = doc.RootElement;
+        Assert.Equal("drive", r.GetProperty("task").GetString());
+        Assert.Equal(20, r.GetProperty("simulated_s").GetDouble());
+        Assert.True(r.TryGetProperty("reached_target_at_s", out _) && r.TryGetProperty("first_met_s", out _));
+        Assert.Equal(0, r.GetProperty("stim_refused").GetInt64());
+        Assert.True(r.GetProperty("stim_sent").GetInt64() > 0);
+        Assert.Equal(0, r.GetProperty("pace_timeouts").GetInt64());
+        Assert.Equal(20, r.GetProperty("raise_curve").GetArrayLength()); // every second
+        Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
+        File.Delete(json);
+        File.Delete(svg);
+    }
+
     [Theory]
     [InlineData("decode", "--device", "tcp://127.0.0.1:7300", "only the built-in emulator (emu://) gives it")]
     [InlineData("decode", "--backend", "gpu", "runs on the CPU backend only")]

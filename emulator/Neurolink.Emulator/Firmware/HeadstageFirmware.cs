@@ -108,6 +108,9 @@ public sealed partial class HeadstageFirmware : IDisposable
     /// <summary>True when this device replays a recording: its clock is the recording's, and runs only while it plays.</summary>
     public bool Replaying => _options.Recording is not null;
 
+    /// <summary>Samples per spike-count bin, as the host set it.</summary>
+    public int BinSamples => _registers.BinSamples;
+
     /// <summary>True while acquiring.</summary>
     public bool Acquiring => _acquisition is not null;
 
