@@ -250,14 +250,20 @@ public sealed class DriveTask
     /// The mass of the task: an input neuron per channel (its channel's spikes drive it) and an
     /// output neuron per program. Output neuron k hears channels k, k + programs, k + 2 programs,
     /// ... twice: through fixed synapses that keep it firing now and then on the tissue's
-    /// spontaneous activity (the exploration: it never falls silent for good), and through
-    /// reward-modulated STDP synapses, starting at a quarter of their maximum (not at a bound,
-    /// where chance steps could only go one way), which the rewards grow when its pulses
-    /// raised the target more than the recent pulses did and prune when they did less. Output
-    /// neurons share no input, so one's reward is not another's.
+    /// spontaneous activity (the exploration), and through reward-modulated STDP synapses,
+    /// starting at a quarter of their maximum (not at a bound, where chance steps could only go
+    /// one way), which the rewards grow when its pulses raised the target more than the recent
+    /// pulses did and prune when they did less. With <see cref="DriveOptions.Depression"/> 0 their
+    /// eligibility is the STDP window's potentiation half: the tissue's answer to a neuron's own
+    /// pulse, which reaches it as presynaptic spikes just after its spike, does not cancel it.
+    /// The output neurons inhibit one another (<see cref="DriveOptions.LateralInhibition"/>): one acts at
+    /// a time, and a neuron that the tissue's answer to another's pulse excites does not fire
+    /// inside that pulse's reward window and share its credit.
     /// </summary>
-    public static NetworkSpec Network(int channels, int programs, ulong seed, double explorationWeight = DefaultExplorationWeight, double maxWeight = 2, double depression = 1, double lateralInhibition = 0)
+    public static NetworkSpec Network(int channels, DriveOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        (int programs, double maxWeight, double lateralInhibition) = (options.Programs, options.MaxWeight, options.LateralInhibition);
         var pairs = new List<(int Pre, int Post)>();
         for (int c = 0; c < channels; c++)
         {
@@ -268,10 +274,10 @@ public sealed class DriveTask
         var actor = new LifCuba { VRestMv = -65, VResetMv = -65, VThreshMv = -50, TauMMs = 20, RefractoryMs = 5, VInitMv = -65 };
         var projections = new List<ProjectionSpec>
         {
-            new("in", "out", Connector.List(pairs), Receptor.Excitatory, explorationWeight, 0),
+            new("in", "out", Connector.List(pairs), Receptor.Excitatory, options.ExplorationWeight, 0),
             new("in", "out", Connector.List(pairs), Receptor.Excitatory, maxWeight / 4, 0)
             {
-                Plasticity = new RewardStdp { APlus = 1, AMinus = depression, TauEligibilityMs = EligibilityMs, WMin = 0, WMax = maxWeight },
+                Plasticity = new RewardStdp { APlus = 1, AMinus = options.Depression, TauEligibilityMs = EligibilityMs, WMin = 0, WMax = maxWeight },
             },
         };
         if (lateralInhibition > 0)
@@ -281,7 +287,7 @@ public sealed class DriveTask
 
         return new NetworkSpec
         {
-            Seed = seed,
+            Seed = options.Seed,
             DtMs = 1,
             Populations = [new PopulationSpec("in", channels, relay), new PopulationSpec("out", programs, actor)],
             Projections = projections,
@@ -310,7 +316,7 @@ public sealed class DriveTask
             NetworkFor = channels =>
             {
                 reward = new Reward(_options, stimulation, channels, Progress);
-                return Network(channels, _options.Programs, _options.Seed, _options.ExplorationWeight, _options.MaxWeight, _options.Depression, _options.LateralInhibition);
+                return Network(channels, _options);
             },
             OnFrame = (clock, in counts) => reward!.OnFrame(clock, counts, self!.Mass!, self.Loop!),
             OnTrigger = (clock, programs) => reward!.OnTrigger(clock, programs),

@@ -49,6 +49,17 @@ public sealed class DriveTaskTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void With_the_rewards_shuffled_it_does_not_find_the_electrode_the_swapped_task_found()
+    {
+        // The control of the swapped task above, on the same tissue: program 5 is not among the
+        // busiest output neurons' programs there, so nothing but the rewards could make it win.
+        DriveResult r = Run(new DriveOptions { Seed = 3, Raise = [40], Silence = [16], Shuffled = true });
+
+        Assert.Null(r.ReachedTargetAtSeconds);
+        Assert.True(Share(r, 5) < 0.5, $"program 5 gave {Share(r, 5):P0} of the last window's pulses");
+    }
+
+    [Fact]
     public void With_the_rewards_shuffled_it_does_not_find_the_electrode()
     {
         DriveResult r = Run(new DriveOptions { Seed = 1, Shuffled = true });
