@@ -57,9 +57,14 @@ public sealed record class DecodeOptions
 
         try
         {
-            if (DeviceUri.Parse(Device).Kind != DeviceKind.Emulator)
+            DeviceUri uri = DeviceUri.Parse(Device);
+            if (uri.Kind != DeviceKind.Emulator)
             {
                 problems.Add($"--device {Device}: decoding needs the cue of a calibration (the signal the tissue encodes, known while the mass learns); only the built-in emulator (emu://) gives it, from its ground truth. A rig would need a cue input, which is not built yet");
+            }
+            else if (uri.Query.Split('&').Contains("clock=lockstep"))
+            {
+                problems.Add($"--device {Device}: the lockstep clock waits for a closed loop's reports, and decoding sends no stimulation; use clock=virtual to run faster than real time");
             }
         }
         catch (FormatException e)

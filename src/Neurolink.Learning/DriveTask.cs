@@ -104,6 +104,11 @@ public sealed record class DriveOptions
             problems.Add($"--depression {Depression}: give 0 (potentiation only) to 2");
         }
 
+        if (!(WindowSeconds >= 2 && WindowSeconds <= 600))
+        {
+            problems.Add($"a window of {WindowSeconds} s: give 2 to 600 s (its last second pauses stimulation to measure the spontaneous rates)");
+        }
+
         if (!(RaiseFactor > 1) || !(SilenceFactor >= 1))
         {
             problems.Add($"the target {RaiseFactor} x / {SilenceFactor} x: raise by a factor above 1, keep silent within a factor of at least 1");

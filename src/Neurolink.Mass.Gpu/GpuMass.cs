@@ -142,7 +142,7 @@ public sealed class GpuMass : ISimulatedMass
     private bool _disposed;
 
     /// <summary>Builds the device state of <paramref name="network"/> on <paramref name="target"/>.</summary>
-    /// <exception cref="NotSupportedException">The network has plasticity, or no CUDA device is present for <see cref="GpuTarget.Cuda"/>.</exception>
+    /// <exception cref="NotSupportedException">A population model the kernels lack, more than 255 populations, or no CUDA device for <see cref="GpuTarget.Cuda"/>.</exception>
     public GpuMass(CompiledNetwork network, GpuTarget target = GpuTarget.Cuda, GpuMassOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
