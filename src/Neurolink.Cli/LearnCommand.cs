@@ -88,7 +88,7 @@ public static class LearnCommand
     {
         var defaults = new DriveOptions();
         var device = new Option<string>("--device") { Description = "The headstage, in real time (emu://?channels=64, the built-in emulator; tcp://, serial://, usb://); add clock=lockstep to run the emulator in step with the loop, faster than real time", DefaultValueFactory = _ => defaults.Device };
-        var backend = new Option<string>("--backend") { Description = "cpu or gpu", DefaultValueFactory = _ => defaults.Backend };
+        var backend = new Option<string>("--backend") { Description = "cpu, gpu (CUDA), or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)", DefaultValueFactory = _ => defaults.Backend };
         var seconds = new Option<double>("--seconds") { Description = "Simulated time, s", DefaultValueFactory = _ => defaults.Seconds };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the emulated tissue (unless the device URI gives one) and of the control's shuffle", DefaultValueFactory = _ => defaults.Seed };
         var programs = new Option<int>("--programs") { Description = "Stimulation programs to choose from, one electrode each, spread over the channels", DefaultValueFactory = _ => defaults.Programs };

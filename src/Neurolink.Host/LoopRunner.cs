@@ -116,7 +116,12 @@ public sealed class LoopRunner : IDisposable
             ? LoopNetwork.Default(channels, _options.Neurons, _options.Seed, _options.DtMs)
             : NetworkJson.Load(_options.Network));
         CompiledNetwork net = NetworkBuilder.Build(spec);
-        _mass = _options.Backend == "gpu" ? new GpuMass(net, GpuTarget.Cuda) : new CpuMass(net, _options.Threads);
+        _mass = _options.Backend switch
+        {
+            "gpu" => new GpuMass(net, GpuTarget.Cuda),
+            "ilgpu-cpu" => new GpuMass(net, GpuTarget.CpuAccelerator),
+            _ => new CpuMass(net, _options.Threads),
+        };
         _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions
         {
             Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds,

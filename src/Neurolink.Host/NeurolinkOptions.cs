@@ -33,7 +33,7 @@ public sealed class NeurolinkOptions
     /// <summary>Seed of the default network.</summary>
     public ulong Seed { get; set; } = 1;
 
-    /// <summary>cpu, or gpu (CUDA through ILGPU).</summary>
+    /// <summary>cpu, gpu (CUDA through ILGPU), or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator: slow, for checking them).</summary>
     public string Backend { get; set; } = "cpu";
 
     /// <summary>CPU backend threads (0: chosen by network size).</summary>
@@ -110,9 +110,9 @@ public sealed class NeurolinkOptions
             problems.Add($"Neurolink:DtMs is {DtMs}: it must be 1, 0.5, 0.25, 0.2 or 0.1 (a whole number of steps per 1 ms frame)");
         }
 
-        if (Backend is not ("cpu" or "gpu"))
+        if (Backend is not ("cpu" or "gpu" or "ilgpu-cpu"))
         {
-            problems.Add($"Neurolink:Backend is \"{Backend}\": it must be cpu or gpu");
+            problems.Add($"Neurolink:Backend is \"{Backend}\": it must be cpu, gpu, or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator: slow, for checking them)");
         }
 
         if (RealtimePriority is < 0 or > 99)

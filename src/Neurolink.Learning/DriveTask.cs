@@ -13,7 +13,7 @@ public sealed record class DriveOptions
     /// <summary>The headstage: in real time, or the emulator in step with the loop (<c>clock=lockstep</c>, faster than real time); not the emulator's virtual clock, which runs seconds ahead of the loop, so stimulation would land long after the frame that asked for it.</summary>
     public string Device { get; init; } = "emu://?channels=64";
 
-    /// <summary>The backend of the mass: cpu or gpu.</summary>
+    /// <summary>The backend of the mass: cpu, gpu (CUDA), or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator).</summary>
     public string Backend { get; init; } = "cpu";
 
     /// <summary>Simulated time, s.</summary>
@@ -74,9 +74,9 @@ public sealed record class DriveOptions
             problems.Add($"--seconds {Seconds}: give 1 to 86400 seconds");
         }
 
-        if (Backend is not ("cpu" or "gpu"))
+        if (Backend is not ("cpu" or "gpu" or "ilgpu-cpu"))
         {
-            problems.Add($"--backend {Backend}: write cpu or gpu");
+            problems.Add($"--backend {Backend}: write cpu, gpu, or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)");
         }
 
         if (Programs is < 2 or > 256)

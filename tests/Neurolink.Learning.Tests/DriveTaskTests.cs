@@ -71,6 +71,22 @@ public sealed class DriveTaskTests(ITestOutputHelper output)
         Assert.True(r.MeanRewardByProgram[2] > 0.5, "the rewards were measured as in the task, then given to other pulses");
     }
 
+    [Fact]
+    public void The_gpu_kernels_learn_the_same_as_the_cpu_backend()
+    {
+        // The GPU backend's kernels on ILGPU's CPU accelerator (slow: 20 s of tissue, about half a minute here).
+        var options = new DriveOptions { Device = "emu://?channels=64&clock=lockstep", Seconds = 20, Seed = 1 };
+        DriveResult cpu = new DriveTask(options).Run();
+        DriveResult gpu = new DriveTask(options with { Backend = "ilgpu-cpu" }).Run();
+        output.WriteLine($"cpu: pulses {string.Join(' ', cpu.PulsesLastWindow)}, x{cpu.RaiseRatio}; gpu kernels: pulses {string.Join(' ', gpu.PulsesLastWindow)}, x{gpu.RaiseRatio}; {gpu.WallSeconds} s");
+
+        Assert.Equal(0, gpu.PaceTimeouts);
+        Assert.True(Share(gpu, 2) >= 0.9, $"program 2 gave {Share(gpu, 2):P0} of the last window's pulses");
+        Assert.Equal(cpu.PulsesLastWindow, gpu.PulsesLastWindow);
+        Assert.Equal(cpu.StimSent, gpu.StimSent);
+        Assert.Equal(cpu.RaiseRatio, gpu.RaiseRatio, 2);
+    }
+
     [Theory]
     [InlineData("emu://", "emu://?seed=7")]
     [InlineData("emu://?channels=64&clock=lockstep", "emu://?channels=64&clock=lockstep&seed=7")]
