@@ -96,6 +96,8 @@ public static class LearnCommand
         var refractory = new Option<double>("--refractory-ms") { Description = "Shortest time between two pulses of one program, ms (each electrode's rate limit)", DefaultValueFactory = _ => defaults.RefractoryMs };
         var raise = new Option<string?>("--raise") { Description = "Channels to raise, comma-separated (default: the channel of program 2)" };
         var silence = new Option<string?>("--silence") { Description = "Channels to keep at their spontaneous rate, comma-separated (default: the channel of program 5)" };
+        var raiseFactor = new Option<double>("--raise-factor") { Description = "The target: the raised channels at least this many times their spontaneous rate", DefaultValueFactory = _ => defaults.RaiseFactor };
+        var silenceFactor = new Option<double>("--silence-factor") { Description = "The target: the silenced channels at most this many times their spontaneous rate", DefaultValueFactory = _ => defaults.SilenceFactor };
         var explore = new Option<double>("--exploration-weight") { Description = "Weight of the fixed synapses that make the output neurons fire before learning", DefaultValueFactory = _ => defaults.ExplorationWeight };
         var gain = new Option<double>("--reward-gain") { Description = "Dopamine per unit of reward", DefaultValueFactory = _ => defaults.RewardGain };
         var maxWeight = new Option<double>("--max-weight") { Description = "The most a plastic synapse onto an output neuron can weigh", DefaultValueFactory = _ => defaults.MaxWeight };
@@ -107,7 +109,7 @@ public static class LearnCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines" };
         var command = new Command("drive", "Learn which stimulation raises one group of channels and leaves another at its spontaneous rate: reward-modulated STDP on output neurons that each drive an electrode, the reward from the recorded response")
         {
-            device, backend, seconds, seed, programs, amplitude, refractory, raise, silence, explore, gain, maxWeight, depression, lateral, shuffled, json, svg, quiet,
+            device, backend, seconds, seed, programs, amplitude, refractory, raise, silence, raiseFactor, silenceFactor, explore, gain, maxWeight, depression, lateral, shuffled, json, svg, quiet,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -128,6 +130,8 @@ public static class LearnCommand
                 RefractoryMs = result.GetValue(refractory),
                 Raise = raised,
                 Silence = silenced,
+                RaiseFactor = result.GetValue(raiseFactor),
+                SilenceFactor = result.GetValue(silenceFactor),
                 RewardGain = result.GetValue(gain),
                 ExplorationWeight = result.GetValue(explore),
                 MaxWeight = result.GetValue(maxWeight),

@@ -111,7 +111,7 @@ public sealed record class DriveOptions
 
         if (!(RaiseFactor > 1) || !(SilenceFactor >= 1))
         {
-            problems.Add($"the target {RaiseFactor} x / {SilenceFactor} x: raise by a factor above 1, keep silent within a factor of at least 1");
+            problems.Add($"--raise-factor {RaiseFactor} / --silence-factor {SilenceFactor}: raise by a factor above 1, keep silent within a factor of at least 1");
         }
 
         try

@@ -59,6 +59,7 @@ public class LearnCommandTests
     [InlineData("decode", "--backend", "gpu", "runs on the CPU backend only")]
     [InlineData("drive", "--device", "emu://?clock=virtual", "the emulator's virtual clock runs seconds ahead of the loop")]
     [InlineData("decode", "--device", "emu://?clock=lockstep", "decoding sends no stimulation; use clock=virtual")]
+    [InlineData("drive", "--raise-factor", "0.5", "raise by a factor above 1")]
     [InlineData("drive", "--raise", "3;4", "is not a list of channels")]
     public void Bad_input_gets_a_message_that_says_what_to_do_and_exit_code_2(string task, string option, string value, string expected)
     {
