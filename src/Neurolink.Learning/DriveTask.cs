@@ -364,19 +364,17 @@ public sealed class DriveTask
         private readonly int[] _raise, _silence, _programChannels;
         private readonly List<Pulse> _pending = [];                                   // pulses whose window is not over
         private readonly Queue<(long Ms, double Reward, ushort Program)> _recent = new(); // pulses in the last window
-        private readonly Queue<(long Ms, int Raise, int Silence, bool Stimulating)> _window = new();
-        private readonly List<CurvePoint> _curve = [], _raiseCurve = [], _silenceCurve = [];
+        private readonly Target _target;
+        private readonly List<CurvePoint> _curve = [];
         private readonly List<double> _shuffle = [];
         private double _expected; // running mean reward per pulse
         private readonly double[] _rewardSum;
         private readonly long[] _rewardCount;
         private readonly Random _rng;
-        private double _quietRaise, _quietSilence, _quietFrames;  // spontaneous counts per ms, from paused frames long after the last pulse
         private readonly int[] _beforeRaise = new int[ResponseToMs - ResponseFromMs], _beforeSilence = new int[ResponseToMs - ResponseFromMs]; // the last frames, for each pulse's own baseline
-        private long _windowRaise, _windowSilence, _windowStimulating, _ms;
+        private long _ms;
         private ulong _lastPulse, _first;
         private bool _started;
-        private double? _firstMet, _heldSince;
 
         public Reward(DriveOptions options, StimulationOptions stimulation, int channels, Action<double, double, double, double, double>? progress)
         {
@@ -394,6 +392,7 @@ public sealed class DriveTask
             }
 
             _rng = new Random((int)(options.Seed & 0x7FFF_FFFF));
+            _target = new Target(options);
             _rewardSum = new double[options.Programs];
             _rewardCount = new long[options.Programs];
         }
@@ -428,19 +427,9 @@ public sealed class DriveTask
             _beforeRaise[ms % _beforeRaise.Length] = raise;
             _beforeSilence[ms % _beforeSilence.Length] = silence;
 
-            // Stimulation pauses at the start and in the last second of every window; the spontaneous
-            // rates come from the paused frames well after the last pulse (the tissue's rates drift
-            // with its hidden signal, so they are measured again every window).
-            long windowMs = (long)(_options.WindowSeconds * 1000);
-            bool paused = ms < BaselineMs || ms % windowMs >= windowMs - PauseMs;
+            bool paused = Target.Paused(ms, _options);
             loop.StimulationPaused = paused;
-            if (paused && (_lastPulse == 0 || clock >= _lastPulse + ((ulong)QuietMs * bin)))
-            {
-                const double Decay = 0.9999; // about the last ten pauses (the hidden signal moves the rates within a pause)
-                _quietRaise = (Decay * _quietRaise) + raise;
-                _quietSilence = (Decay * _quietSilence) + silence;
-                _quietFrames = (Decay * _quietFrames) + 1;
-            }
+            _target.Add(ms, raise, silence, paused, quiet: paused && (_lastPulse == 0 || clock >= _lastPulse + ((ulong)QuietMs * bin)));
 
             // The responses of pulses whose window holds this frame; the rewards of those it ends.
             for (int i = 0; i < _pending.Count; i++)
@@ -457,49 +446,23 @@ public sealed class DriveTask
                 }
             }
 
-            // The target is judged on the frames with stimulation on, over the last window.
-            bool stimulating = !paused;
-            _window.Enqueue((_ms, stimulating ? raise : 0, stimulating ? silence : 0, stimulating));
-            _windowRaise += stimulating ? raise : 0;
-            _windowSilence += stimulating ? silence : 0;
-            _windowStimulating += stimulating ? 1 : 0;
-            while (_window.Peek().Ms <= _ms - windowMs)
-            {
-                var old = _window.Dequeue();
-                _windowRaise -= old.Raise;
-                _windowSilence -= old.Silence;
-                _windowStimulating -= old.Stimulating ? 1 : 0;
-            }
-
-            while (_recent.Count > 0 && _recent.Peek().Ms <= _ms - windowMs)
+            while (_recent.Count > 0 && _recent.Peek().Ms <= _ms - (long)(_options.WindowSeconds * 1000))
             {
                 _recent.Dequeue();
             }
 
             if ((_ms + 1) % 1000 == 0)
             {
-                (double r, double raiseRatio, double silenceRatio) = Standing();
                 double t = (_ms + 1) / 1000.0;
+                double r = MeanReward();
                 _curve.Add(new CurvePoint(t, Math.Round(r, 4)));
-                _raiseCurve.Add(new CurvePoint(t, Math.Round(raiseRatio, 3)));
-                _silenceCurve.Add(new CurvePoint(t, Math.Round(silenceRatio, 3)));
-                bool met = _ms + 1 >= BaselineMs + windowMs && raiseRatio >= _options.RaiseFactor && silenceRatio <= _options.SilenceFactor;
-                _firstMet ??= met ? t : null;
-                _heldSince = met ? _heldSince ?? t : null;
-
+                (double raiseRatio, double silenceRatio) = _target.Check(t);
                 _progress?.Invoke(t, r, raiseRatio, silenceRatio, _recent.Count / _options.WindowSeconds);
             }
         }
 
-        /// <summary>Mean reward per pulse, and the two groups' firing as multiples of their spontaneous rates, over the last window.</summary>
-        private (double Reward, double Raise, double Silence) Standing()
-        {
-            double ms = Math.Max(1, _windowStimulating);
-            double raise = _quietFrames > 0 && _quietRaise > 0 ? _windowRaise / ms / (_quietRaise / _quietFrames) : double.NaN;
-            double silence = _quietFrames > 0 && _quietSilence > 0 ? _windowSilence / ms / (_quietSilence / _quietFrames) : double.NaN;
-            double reward = _recent.Count > 0 ? _recent.Average(x => x.Reward) : 0;
-            return (reward, raise, silence);
-        }
+        /// <summary>Mean reward per pulse over the last window.</summary>
+        private double MeanReward() => _recent.Count > 0 ? _recent.Average(x => x.Reward) : 0;
 
         /// <summary>
         /// A pulse's reward: its window's spikes on the raised channels above those in the same
@@ -533,6 +496,87 @@ public sealed class DriveTask
             mass.Reward(_options.RewardGain * error);
         }
 
+        /// <summary>
+        /// The target, judged on the recorded frames. Stimulation pauses at the start and in the
+        /// last second of every window; the spontaneous rates come from the paused frames well
+        /// after the last pulse (the tissue's rates drift with its hidden signal, so they are
+        /// measured again every window). Every second, the groups' firing over the last window's
+        /// frames with stimulation on, as multiples of those rates, against the target; reached
+        /// when it holds from a check to the end of the run.
+        /// </summary>
+        private sealed class Target(DriveOptions options)
+        {
+            private readonly Queue<(long Ms, int Raise, int Silence, bool Stimulating)> _window = new();
+            private readonly long _windowMs = (long)(options.WindowSeconds * 1000);
+            private double _quietRaise, _quietSilence, _quietFrames; // spontaneous counts, decaying sums
+            private long _raise, _silence, _stimulating, _ms;
+            private double? _heldSince;
+
+            public List<CurvePoint> RaiseCurve { get; } = [];
+
+            public List<CurvePoint> SilenceCurve { get; } = [];
+
+            /// <summary>The first check at which the target was met at all.</summary>
+            public double? FirstMet { get; private set; }
+
+            /// <summary>Stimulation is off at millisecond <paramref name="ms"/> of the task.</summary>
+            public static bool Paused(long ms, DriveOptions options)
+            {
+                long window = (long)(options.WindowSeconds * 1000);
+                return ms < BaselineMs || ms % window >= window - PauseMs;
+            }
+
+            /// <summary>A frame's counts on the two groups; <paramref name="quiet"/>: paused and long enough after the last pulse to show the spontaneous rates.</summary>
+            public void Add(long ms, int raise, int silence, bool paused, bool quiet)
+            {
+                _ms = ms;
+                if (quiet)
+                {
+                    const double Decay = 0.9999; // about the last ten pauses (the hidden signal moves the rates within a pause)
+                    _quietRaise = (Decay * _quietRaise) + raise;
+                    _quietSilence = (Decay * _quietSilence) + silence;
+                    _quietFrames = (Decay * _quietFrames) + 1;
+                }
+
+                bool stimulating = !paused;
+                _window.Enqueue((ms, stimulating ? raise : 0, stimulating ? silence : 0, stimulating));
+                _raise += stimulating ? raise : 0;
+                _silence += stimulating ? silence : 0;
+                _stimulating += stimulating ? 1 : 0;
+                while (_window.Peek().Ms <= ms - _windowMs)
+                {
+                    var old = _window.Dequeue();
+                    _raise -= old.Raise;
+                    _silence -= old.Silence;
+                    _stimulating -= old.Stimulating ? 1 : 0;
+                }
+            }
+
+            /// <summary>The two groups' firing over the last window's stimulated frames, as multiples of their spontaneous rates.</summary>
+            public (double Raise, double Silence) Ratios()
+            {
+                double ms = Math.Max(1, _stimulating);
+                double raise = _quietFrames > 0 && _quietRaise > 0 ? _raise / ms / (_quietRaise / _quietFrames) : double.NaN;
+                double silence = _quietFrames > 0 && _quietSilence > 0 ? _silence / ms / (_quietSilence / _quietFrames) : double.NaN;
+                return (raise, silence);
+            }
+
+            /// <summary>The check at time <paramref name="t"/>, s: the ratios, into the curves and against the target.</summary>
+            public (double Raise, double Silence) Check(double t)
+            {
+                (double raise, double silence) = Ratios();
+                RaiseCurve.Add(new CurvePoint(t, Math.Round(raise, 3)));
+                SilenceCurve.Add(new CurvePoint(t, Math.Round(silence, 3)));
+                bool met = _ms + 1 >= BaselineMs + _windowMs && raise >= options.RaiseFactor && silence <= options.SilenceFactor;
+                FirstMet ??= met ? t : null;
+                _heldSince = met ? _heldSince ?? t : null;
+                return (raise, silence);
+            }
+
+            /// <summary>The check from which the target held to <paramref name="end"/>, s, if it held at least a window; null otherwise.</summary>
+            public double? HeldFrom(double end) => _heldSince is { } since && end - since >= options.WindowSeconds ? since : null;
+        }
+
         /// <summary>A pulse whose response window is open: its program, its own baseline, and the response so far.</summary>
         private readonly record struct Pulse(ulong Clock, ushort Program, long RaiseBefore, long SilenceBefore, long Raise = 0, long Silence = 0);
 
@@ -554,7 +598,7 @@ public sealed class DriveTask
 
         public DriveResult Result(LoopSummary summary, double wallSeconds)
         {
-            (_, double raise, double silence) = Standing();
+            (double raise, double silence) = _target.Ratios();
             long[] pulses = new long[_programChannels.Length];
             foreach (var x in _recent)
             {
@@ -564,8 +608,8 @@ public sealed class DriveTask
             return new DriveResult
             {
                 SimulatedSeconds = Math.Round((_ms + 1) / 1000.0, 3),
-                ReachedTargetAtSeconds = _heldSince is { } since && (_ms + 1) / 1000.0 - since >= _options.WindowSeconds ? since : null,
-                FirstMetSeconds = _firstMet,
+                ReachedTargetAtSeconds = _target.HeldFrom((_ms + 1) / 1000.0),
+                FirstMetSeconds = _target.FirstMet,
                 StimRefused = summary.StimRefused,
                 StimSent = summary.StimSent,
                 Raise = _raise,
@@ -580,8 +624,8 @@ public sealed class DriveTask
                 RatesHz = summary.RatesHz,
                 WallSeconds = Math.Round(wallSeconds, 2),
                 Curve = _curve,
-                RaiseCurve = _raiseCurve,
-                SilenceCurve = _silenceCurve,
+                RaiseCurve = _target.RaiseCurve,
+                SilenceCurve = _target.SilenceCurve,
             };
         }
     }
