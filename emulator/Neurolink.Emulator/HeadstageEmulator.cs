@@ -56,6 +56,9 @@ public sealed class HeadstageEmulator : IDisposable
     /// <summary>The gate of the lockstep clock, which the host's loop reports to; null on the other clocks.</summary>
     public HostPace? Pace { get; }
 
+    /// <summary>What the lockstep clock makes per host report: one spike bin, as the host set it.</summary>
+    private ulong LockstepBin => (ulong)Math.Max(1, _firmware.BinSamples);
+
     /// <summary>The device sample clock (read from another thread: approximate).</summary>
     public ulong Clock => _firmware.Clock;
 
@@ -218,7 +221,7 @@ public sealed class HeadstageEmulator : IDisposable
             else if (Pace is not null)
             {
                 // Lockstep: a bin at a time, once the host has handled the one before (its stimulation was read above).
-                ulong bin = (ulong)Math.Max(1, _firmware.BinSamples);
+                ulong bin = LockstepBin;
                 if (!_firmware.Acquiring)
                 {
                     Pace.Reset();
@@ -277,7 +280,7 @@ public sealed class HeadstageEmulator : IDisposable
                 }
                 else if (Pace is not null && _firmware.Acquiring && _wire.Pending == 0)
                 {
-                    Pace.Wait(_firmware.Clock, (ulong)Math.Max(1, _firmware.BinSamples), TimeSpan.FromMilliseconds(1)); // the host's report, which comes after any stimulation it sends
+                    Pace.Wait(_firmware.Clock, LockstepBin, TimeSpan.FromMilliseconds(1)); // the host's report, which comes after any stimulation it sends
                 }
                 else
                 {

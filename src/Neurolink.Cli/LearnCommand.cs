@@ -29,9 +29,7 @@ public static class LearnCommand
         var annealing = new Option<double>("--annealing") { Description = "Learning time, s, over which the learning rates fall to half (rate x T / (T + t)); 0 keeps them constant", DefaultValueFactory = _ => mass.AnnealingSeconds };
         var readout = new Option<string>("--readout") { Description = "What the output neurons read: all (input and hidden neurons) or hidden (the hidden ones only)", DefaultValueFactory = _ => "all" };
         var shuffled = new Option<bool>("--shuffled") { Description = "The control: the learning signal from an unrelated trajectory of the same kind instead of the cue (the score must stay at chance)" };
-        var json = new Option<FileInfo?>("--json") { Description = "Write the result (with the learning curve) to this file" };
-        var svg = new Option<FileInfo?>("--svg") { Description = "Draw the learning curve into this SVG file (default: learn-decode.svg)" };
-        var quiet = new Option<bool>("--quiet") { Description = "No progress lines" };
+        (Option<FileInfo?> json, Option<FileInfo?> svg, Option<bool> quiet) = Outputs("learn-decode.svg");
         var command = new Command("decode", "Learn to report the 2-D signal the tissue encodes (e-prop with random feedback, delta rule on the outputs) and compare with the least-squares decoder")
         {
             device, backend, seconds, testSeconds, seed, hidden, readoutRate, hiddenRate, annealing, readout, shuffled, json, svg, quiet,
@@ -79,7 +77,7 @@ public static class LearnCommand
             string picture = CurveSvg.Draw(
                 $"learn decode{(outcome.Shuffled ? " (shuffled control)" : "")}: held-out R^2 of the mass as it learnt", "held-out R^2", outcome.Curve,
                 [("least squares (held-out)", outcome.LsqR2), ("90 % of it", 0.9 * outcome.LsqR2)]);
-            return await Write(outcome, picture, result.GetValue(svg) ?? new FileInfo("learn-decode.svg"), result.GetValue(json), print, cancellationToken);
+            return await Write(outcome, picture, result.GetValue(svg)!, result.GetValue(json), print, cancellationToken);
         });
         return command;
     }
@@ -104,9 +102,7 @@ public static class LearnCommand
         var depression = new Option<double>("--depression") { Description = "The STDP window's depression as a share of its potentiation (0: potentiation only)", DefaultValueFactory = _ => defaults.Depression };
         var lateral = new Option<double>("--lateral-inhibition") { Description = "Inhibition between the output neurons, weight of each spike onto the others (0: none)", DefaultValueFactory = _ => defaults.LateralInhibition };
         var shuffled = new Option<bool>("--shuffled") { Description = "The control: rewards shuffled against the pulses (the target must not be reached)" };
-        var json = new Option<FileInfo?>("--json") { Description = "Write the result (with the learning curve) to this file" };
-        var svg = new Option<FileInfo?>("--svg") { Description = "Draw the learning curve into this SVG file (default: learn-drive.svg)" };
-        var quiet = new Option<bool>("--quiet") { Description = "No progress lines" };
+        (Option<FileInfo?> json, Option<FileInfo?> svg, Option<bool> quiet) = Outputs("learn-drive.svg");
         var command = new Command("drive", "Learn which stimulation raises one group of channels and leaves another at its spontaneous rate: reward-modulated STDP on output neurons that each drive an electrode, the reward from the recorded response")
         {
             device, backend, seconds, seed, programs, amplitude, refractory, raise, silence, raiseFactor, silenceFactor, explore, gain, maxWeight, depression, lateral, shuffled, json, svg, quiet,
@@ -166,10 +162,16 @@ public static class LearnCommand
                 $"learn drive{(outcome.Shuffled ? " (shuffled control)" : "")}: firing over the last 10 s / spontaneous", "x spontaneous rate",
                 [("raised channels", outcome.RaiseCurve), ("silenced channels", outcome.SilenceCurve)],
                 [("raise to", options.RaiseFactor), ("keep under", options.SilenceFactor)]);
-            return await Write(outcome, picture, result.GetValue(svg) ?? new FileInfo("learn-drive.svg"), result.GetValue(json), print, cancellationToken);
+            return await Write(outcome, picture, result.GetValue(svg)!, result.GetValue(json), print, cancellationToken);
         });
         return command;
     }
+
+    /// <summary>What every task writes: the result as JSON (when asked), the learning curve's picture, progress lines.</summary>
+    private static (Option<FileInfo?> Json, Option<FileInfo?> Svg, Option<bool> Quiet) Outputs(string picture) =>
+        (new Option<FileInfo?>("--json") { Description = "Write the result (with the learning curve) to this file" },
+         new Option<FileInfo?>("--svg") { Description = $"Draw the learning curve into this SVG file (default: {picture})", DefaultValueFactory = _ => new FileInfo(picture) },
+         new Option<bool>("--quiet") { Description = "No progress lines" });
 
     /// <summary>Writes the learning curve's picture and, when asked, the result as JSON.</summary>
     private static async Task<int> Write<T>(T outcome, string svg, FileInfo picture, FileInfo? json, bool print, CancellationToken cancellationToken)

@@ -18,14 +18,11 @@ public static class LoopNetwork
     /// <param name="neurons">Neurons in all, at least channels + 100.</param>
     /// <param name="seed">Seed of the connectivity and initial state.</param>
     /// <param name="dtMs">Time step, ms: 1 (the frame period; the counts carry no finer timing) or a divisor of it.</param>
-    /// <param name="outputs">Output neurons.</param>
-    /// <param name="outputWeight">Weight of each excitatory neuron's synapse onto an output neuron.</param>
-    public static NetworkSpec Default(int channels, int neurons, ulong seed = 1, double dtMs = 1, int outputs = Outputs, double outputWeight = 4)
+    public static NetworkSpec Default(int channels, int neurons, ulong seed = 1, double dtMs = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(neurons, channels + 100);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
-        int recurrent = neurons - channels - outputs;
+        int recurrent = neurons - channels - Outputs;
         int exc = (int)(0.8 * recurrent);
         double p = Math.Min(1, 80.0 / recurrent);
         var cuba = new LifCuba();
@@ -39,7 +36,7 @@ public static class LoopNetwork
                 new PopulationSpec("in", channels, relay),
                 new PopulationSpec("exc", exc, cuba),
                 new PopulationSpec("inh", recurrent - exc, cuba),
-                new PopulationSpec("out", outputs, relay),
+                new PopulationSpec("out", Outputs, relay),
             ],
             Projections =
             [
@@ -48,7 +45,7 @@ public static class LoopNetwork
                 new ProjectionSpec("exc", "inh", Connector.FixedProbability(p), Receptor.Excitatory, 1.62, 0),
                 new ProjectionSpec("inh", "exc", Connector.FixedProbability(p), Receptor.Inhibitory, -9, 0),
                 new ProjectionSpec("inh", "inh", Connector.FixedProbability(p), Receptor.Inhibitory, -9, 0),
-                new ProjectionSpec("exc", "out", Connector.FixedInDegree(Math.Min(100, exc)), Receptor.Excitatory, outputWeight, 0),
+                new ProjectionSpec("exc", "out", Connector.FixedInDegree(Math.Min(100, exc)), Receptor.Excitatory, 4, 0),
             ],
             Inputs = [new InputSpec("in", 0, channels, "one_to_one", 60)],
             Output = "out",

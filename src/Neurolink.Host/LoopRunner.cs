@@ -125,16 +125,7 @@ public sealed class LoopRunner : IDisposable
         _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions
         {
             Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds,
-            OnTrigger = (_recorder, OnTrigger) switch
-            {
-                (null, var task) => task,
-                (_, null) => RecordTrigger,
-                (_, var task) => (clock, programs) =>
-                {
-                    RecordTrigger(clock, programs);
-                    task(clock, programs);
-                },
-            },
+            OnTrigger = (_recorder is null ? null : (TriggerHandler)RecordTrigger) + OnTrigger, // the recording's, then the task's
             OnFrame = OnFrame,
             OnHandled = _opener.Emulator?.Pace is { } pace ? pace.Report : null,
         });

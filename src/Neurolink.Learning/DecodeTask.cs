@@ -62,7 +62,7 @@ public sealed record class DecodeOptions
             {
                 problems.Add($"--device {Device}: decoding needs the cue of a calibration (the signal the tissue encodes, known while the mass learns); only the built-in emulator (emu://) gives it, from its ground truth. A rig would need a cue input, which is not built yet");
             }
-            else if (uri.Query.Split('&').Contains("clock=lockstep"))
+            else if (Emulator.EmulatorOptions.FromUri(Device).Clock == Emulator.EmulatorClock.Lockstep)
             {
                 problems.Add($"--device {Device}: the lockstep clock waits for a closed loop's reports, and decoding sends no stimulation; use clock=virtual to run faster than real time");
             }

@@ -117,7 +117,7 @@ public sealed record class DriveOptions
         try
         {
             DeviceUri uri = DeviceUri.Parse(Device);
-            if (uri.Kind == DeviceKind.Emulator && uri.Query.Split('&').Contains("clock=virtual"))
+            if (uri.Kind == DeviceKind.Emulator && Emulator.EmulatorOptions.FromUri(Device).Clock == Emulator.EmulatorClock.Virtual)
             {
                 problems.Add($"--device {Device}: the emulator's virtual clock runs seconds ahead of the loop, so stimulation would land long after the frame that asked for it; leave clock= out (real time)");
             }
