@@ -19,7 +19,7 @@ public static class LearnCommand
         var defaults = new DecodeOptions();
         EPropOptions mass = defaults.Network;
         var device = new Option<string>("--device") { Description = "The headstage: the built-in emulator, which gives the cue (emu://?channels=96; add clock=virtual to run faster than real time)", DefaultValueFactory = _ => defaults.Device };
-        var backend = new Option<string>("--backend") { Description = "cpu (the only backend of the learning mass so far)", DefaultValueFactory = _ => defaults.Backend };
+        var backend = new Option<string>("--backend") { Description = "cpu, gpu (CUDA), or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)", DefaultValueFactory = _ => defaults.Backend };
         var seconds = new Option<double>("--seconds") { Description = "Calibration, s of simulated time: the mass learns with the cue known", DefaultValueFactory = _ => defaults.Seconds };
         var testSeconds = new Option<double>("--test-seconds") { Description = "Held-out time after it, s: both decoders are scored here", DefaultValueFactory = _ => defaults.TestSeconds };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the mass, and of the emulator when --device names none", DefaultValueFactory = _ => defaults.Seed };
@@ -62,13 +62,13 @@ public static class LearnCommand
             {
                 outcome = await Task.Run(() => task.Run(cancellationToken), cancellationToken);
             }
-            catch (Exception e) when (e is TransportException or InvalidOperationException)
+            catch (Exception e) when (e is TransportException or InvalidOperationException or NotSupportedException)
             {
                 return Program.Fail("learn decode: " + e.Message);
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"held-out R^2: mass {outcome.FinalR2:0.000}, least squares {outcome.LsqR2:0.000} (counts smoothed {outcome.LsqSmoothingMs} ms); ratio {outcome.Ratio:0.000} after {outcome.CalibrationSeconds} s of learning; {outcome.LostFrames} frames lost; {outcome.WallSeconds} s wall"));
+                $"held-out R^2: mass {outcome.FinalR2:0.000}, least squares {outcome.LsqR2:0.000} (counts smoothed {outcome.LsqSmoothingMs} ms); ratio {outcome.Ratio:0.000} after {outcome.CalibrationSeconds} s of learning; {outcome.LostFrames} frames lost; {outcome.WallSeconds} s wall ({outcome.Backend})"));
             if (outcome.FramesWithoutCue > 0)
             {
                 Console.WriteLine($"{outcome.FramesWithoutCue} frames had no cue: they were neither learnt from nor scored");

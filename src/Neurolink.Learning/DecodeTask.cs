@@ -16,7 +16,7 @@ public sealed record class DecodeOptions
     /// <summary>The headstage. The cue (the hidden signal during calibration) comes from the built-in emulator's ground truth, so only emu:// devices can be used.</summary>
     public string Device { get; init; } = "emu://?channels=96";
 
-    /// <summary>The backend of the learning mass: only "cpu" is built.</summary>
+    /// <summary>The backend of the learning mass: cpu, gpu (CUDA), or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator).</summary>
     public string Backend { get; init; } = "cpu";
 
     /// <summary>Calibration, s of simulated time: the mass learns with the cue known.</summary>
@@ -48,11 +48,9 @@ public sealed record class DecodeOptions
             problems.Add($"--test-seconds {TestSeconds}: give 1 to 86400 seconds of held-out time");
         }
 
-        if (Backend is not "cpu")
+        if (Backend is not ("cpu" or "gpu" or "ilgpu-cpu"))
         {
-            problems.Add(Backend is "gpu"
-                ? "--backend gpu: the learning mass (e-prop) runs on the CPU backend only; the GPU kernels of the simulated mass have no e-prop yet. Use --backend cpu"
-                : $"--backend {Backend}: write cpu");
+            problems.Add($"--backend {Backend}: write cpu, gpu, or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)");
         }
 
         try
@@ -110,6 +108,9 @@ public sealed record class DecodeResult
 
     /// <summary>The learning signal was the shuffled control.</summary>
     public bool Shuffled { get; init; }
+
+    /// <summary>The learning mass's backend ("cpu", "cuda: device", "ilgpu-cpu: device").</summary>
+    public string Backend { get; init; } = "cpu";
 
     /// <summary>Channels (input neurons).</summary>
     public int Channels { get; init; }
@@ -188,7 +189,7 @@ public sealed class DecodeTask
         GroundTruth truth = opener.Emulator!.Truth;
         int channels = (int)session.Capabilities!.ChannelCount;
         double samplesPerMs = session.SampleRateHz / 1000;
-        var net = new EPropNetwork(channels, 2, _options.Network with { Seed = _options.Seed });
+        using IEPropMass net = CreateMass(channels, 2, _options.Network with { Seed = _options.Seed }, _options.Backend);
         var run = new Calibration(net, channels, _options, samplesPerMs, Progress);
         HiddenSignal? surrogate = _options.Shuffled ? new HiddenSignal(HiddenSignalKind.RandomTrajectory, _options.Seed ^ 0x5EED_C0DE_0000_0001UL) : null;
 
@@ -248,8 +249,18 @@ public sealed class DecodeTask
         return run.Result(wall.Elapsed.TotalSeconds);
     }
 
+    /// <summary>The learning mass on a backend: cpu, gpu or ilgpu-cpu.</summary>
+    /// <exception cref="NotSupportedException">gpu without a CUDA device.</exception>
+    public static IEPropMass CreateMass(int inputs, int outputs, EPropOptions options, string backend) => backend switch
+    {
+        "cpu" => new EPropNetwork(inputs, outputs, options),
+        "gpu" => new GpuEPropNetwork(inputs, outputs, options, Mass.Gpu.GpuTarget.Cuda),
+        "ilgpu-cpu" => new GpuEPropNetwork(inputs, outputs, options, Mass.Gpu.GpuTarget.CpuAccelerator),
+        _ => throw new ArgumentException($"--backend {backend}: write cpu, gpu, or ilgpu-cpu", nameof(backend)),
+    };
+
     /// <summary>The state of one run (a session of learning): the network, the curve, and the rows of the bound.</summary>
-    private sealed class Calibration(EPropNetwork net, int channels, DecodeOptions options, double samplesPerMs, Action<double, string, double, double>? progress)
+    private sealed class Calibration(IEPropMass net, int channels, DecodeOptions options, double samplesPerMs, Action<double, string, double, double>? progress)
     {
         private readonly float[] _input = new float[channels];
         private readonly float[] _error = new float[2];
@@ -284,7 +295,7 @@ public sealed class DecodeTask
             bool calibrating = ms < _calibrationMs;
             if (calibrating && ms >= _snapshots.Count * SnapshotEveryMs)
             {
-                EPropNetwork snapshot = net.Clone();
+                EPropNetwork snapshot = net.Snapshot(); // a CPU copy, whatever the backend
                 snapshot.Plastic = false;
                 _snapshots.Add((ms / 1000.0, snapshot)); // a point of the learning curve, scored on the held-out time at the end
             }
@@ -410,6 +421,7 @@ public sealed class DecodeTask
                 Ratio = Math.Round(final / best, 4),
                 LsqSmoothingMs = bestMs,
                 Shuffled = options.Shuffled,
+                Backend = net.Backend,
                 Channels = channels,
                 Hidden = net.Hidden,
                 HiddenRateHz = Math.Round(_heldOutSpikes / Math.Max(1.0, net.Hidden * (_ms - _calibrationMs) / 1000.0), 2),

@@ -97,6 +97,44 @@ public sealed record class EPropOptions
     }
 }
 
+/// <summary>The learning mass of the decoding task on some backend: <see cref="EPropNetwork"/> (CPU) or <see cref="GpuEPropNetwork"/> (ILGPU kernels).</summary>
+public interface IEPropMass : IDisposable
+{
+    /// <summary>The backend, for reports ("cpu", "cuda: name", "ilgpu-cpu: name").</summary>
+    string Backend { get; }
+
+    /// <summary>Input neurons (channels).</summary>
+    int Inputs { get; }
+
+    /// <summary>Hidden neurons.</summary>
+    int Hidden { get; }
+
+    /// <summary>Output neurons (dimensions of the reported signal).</summary>
+    int Outputs { get; }
+
+    /// <summary>Steps done.</summary>
+    long Steps { get; }
+
+    /// <summary>The output neurons' values after the last step: the reported signal.</summary>
+    ReadOnlySpan<float> Output { get; }
+
+    /// <summary>Hidden neurons that spiked in the last step.</summary>
+    int HiddenSpikes { get; }
+
+    /// <summary>Whether the eligibility traces run (a mass that will not learn any more skips them).</summary>
+    bool Plastic { get; set; }
+
+    /// <summary>Advances one step with the input neurons' spikes of this step.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "A simulation step; the name every simulator uses.")]
+    void Step(ReadOnlySpan<float> inputSpikes);
+
+    /// <summary>Learns from the output error of the last step (output minus target, per output neuron), broadcast to every neuron.</summary>
+    void Learn(ReadOnlySpan<float> outputError);
+
+    /// <summary>A CPU copy of the whole mass (weights and state) as it is now, that goes on independently: a point of the learning curve.</summary>
+    EPropNetwork Snapshot();
+}
+
 /// <summary>
 /// The learning mass of the decoding task: input neurons (one per headstage channel, spiking
 /// with the channel's counts), a recurrent population of LIF neurons and a population of
@@ -110,7 +148,7 @@ public sealed record class EPropOptions
 /// presynaptic neuron keeps of its own activity (homeostatic scaling), so the delta rule
 /// converges at the same speed whatever the channel's firing rate.
 /// </remarks>
-public sealed class EPropNetwork
+public sealed class EPropNetwork : IEPropMass
 {
     private const float BiasShare = 0.1f; // the output neurons' constant learns at a tenth of their synapses' summed rate: the traces are centred, so it only follows the target's mean
     private readonly EPropOptions _options;
@@ -205,19 +243,80 @@ public sealed class EPropNetwork
     /// <summary>A copy of the whole network (weights and state) that steps and learns independently of this one.</summary>
     public EPropNetwork Clone() => new(this);
 
-    /// <summary>Input neurons (channels).</summary>
+    /// <inheritdoc/>
+    public EPropNetwork Snapshot() => new(this);
+
+    /// <inheritdoc/>
+    public string Backend => "cpu";
+
+    /// <summary>The settings it was built with.</summary>
+    public EPropOptions Options => _options;
+
+    /// <summary>Nothing to release (the interface's, for the GPU backend).</summary>
+    public void Dispose()
+    {
+    }
+
+    /// <summary>Every weight and state variable, in this network's layout (copies): what a GPU backend starts from, and what it gives back as a snapshot.</summary>
+    internal EPropState Export() => new()
+    {
+        V = [.. _v], ZPrevious = [.. _zPrevious], Psi = [.. _psi], Thresholds = [.. _thresholds],
+        WIn = [.. _wIn], WRec = [.. _wRec], EligibilityIn = [.. _eligibilityIn], EligibilityRec = [.. _eligibilityRec],
+        Feedback = [.. _feedback], EpsIn = [.. _epsIn], EpsRec = [.. _epsRec],
+        ReadoutTrace = [.. _readoutTrace], Mean = [.. _mean], MeanSquare = [.. _meanSquare], Feature = [.. _feature],
+        WOut = [.. _wOut], Bias = [.. _bias], Y = [.. _y], Steps = _steps, Learnt = _learnt, HiddenSpikes = HiddenSpikes,
+    };
+
+    /// <summary>A network of these sizes and settings whose weights and state are <paramref name="state"/> (the layout <see cref="Export"/> gives).</summary>
+    /// <exception cref="ArgumentException">An array of the wrong length.</exception>
+    internal static EPropNetwork Import(int inputs, int outputs, EPropOptions options, EPropState state)
+    {
+        var n = new EPropNetwork(inputs, outputs, options);
+        static void Put(float[] from, float[] to, string name)
+        {
+            if (from.Length != to.Length)
+            {
+                throw new ArgumentException($"{name}: {from.Length} values for {to.Length}", nameof(state));
+            }
+
+            from.CopyTo(to, 0);
+        }
+
+        Put(state.V, n._v, nameof(state.V));
+        Put(state.ZPrevious, n._zPrevious, nameof(state.ZPrevious));
+        Put(state.Psi, n._psi, nameof(state.Psi));
+        Put(state.Thresholds, n._thresholds, nameof(state.Thresholds));
+        Put(state.WIn, n._wIn, nameof(state.WIn));
+        Put(state.WRec, n._wRec, nameof(state.WRec));
+        Put(state.EligibilityIn, n._eligibilityIn, nameof(state.EligibilityIn));
+        Put(state.EligibilityRec, n._eligibilityRec, nameof(state.EligibilityRec));
+        Put(state.Feedback, n._feedback, nameof(state.Feedback));
+        Put(state.EpsIn, n._epsIn, nameof(state.EpsIn));
+        Put(state.EpsRec, n._epsRec, nameof(state.EpsRec));
+        Put(state.ReadoutTrace, n._readoutTrace, nameof(state.ReadoutTrace));
+        Put(state.Mean, n._mean, nameof(state.Mean));
+        Put(state.MeanSquare, n._meanSquare, nameof(state.MeanSquare));
+        Put(state.Feature, n._feature, nameof(state.Feature));
+        Put(state.WOut, n._wOut, nameof(state.WOut));
+        Put(state.Bias, n._bias, nameof(state.Bias));
+        Put(state.Y, n._y, nameof(state.Y));
+        (n._steps, n._learnt, n.HiddenSpikes) = (state.Steps, state.Learnt, state.HiddenSpikes);
+        return n;
+    }
+
+    /// <inheritdoc/>
     public int Inputs => _in;
 
-    /// <summary>Hidden neurons.</summary>
+    /// <inheritdoc/>
     public int Hidden => _hidden;
 
-    /// <summary>Output neurons (dimensions of the reported signal).</summary>
+    /// <inheritdoc/>
     public int Outputs => _out;
 
-    /// <summary>Steps done.</summary>
+    /// <inheritdoc/>
     public long Steps => _steps;
 
-    /// <summary>The output neurons' values after the last step: the reported signal.</summary>
+    /// <inheritdoc/>
     public ReadOnlySpan<float> Output => _y;
 
     /// <summary>The input synapses of the hidden neurons, a row per hidden neuron (for tests: they change only through <see cref="LocalRules"/>).</summary>
@@ -296,16 +395,16 @@ public sealed class EPropNetwork
     /// with their own error, the hidden neurons e-prop with their learning signal.
     /// </summary>
     /// <exception cref="InvalidOperationException">The network is not <see cref="Plastic"/>.</exception>
-    public void Learn(ReadOnlySpan<float> error)
+    public void Learn(ReadOnlySpan<float> outputError)
     {
         if (!Plastic)
         {
             throw new InvalidOperationException("this network's eligibility traces were not kept (Plastic is false): it cannot learn");
         }
 
-        if (error.Length != _out)
+        if (outputError.Length != _out)
         {
-            throw new ArgumentException($"{error.Length} error values for {_out} output neurons", nameof(error));
+            throw new ArgumentException($"{outputError.Length} error values for {_out} output neurons", nameof(outputError));
         }
 
         double annealing = _options.AnnealingSeconds * 1000 / _options.DtMs;
@@ -314,8 +413,8 @@ public sealed class EPropNetwork
         float readoutRate = _readoutRate * schedule, hiddenRate = _hiddenRate * schedule;
         for (int k = 0; k < _out; k++)
         {
-            LocalRules.Delta(_wOut.AsSpan(k * _feature.Length, _feature.Length), _feature, error[k], readoutRate);
-            _bias[k] -= readoutRate * _feature.Length * BiasShare * error[k]; // the constant input, as a synapse from an always-active neuron
+            LocalRules.Delta(_wOut.AsSpan(k * _feature.Length, _feature.Length), _feature, outputError[k], readoutRate);
+            _bias[k] -= readoutRate * _feature.Length * BiasShare * outputError[k]; // the constant input, as a synapse from an always-active neuron
         }
 
         if (hiddenRate == 0)
@@ -325,7 +424,7 @@ public sealed class EPropNetwork
 
         for (int j = 0; j < _hidden; j++)
         {
-            float signal = LocalRules.LearningSignal(_feedback.AsSpan(j * _out, _out), error);
+            float signal = LocalRules.LearningSignal(_feedback.AsSpan(j * _out, _out), outputError);
             LocalRules.EProp(_wIn.AsSpan(j * _in, _in), _eligibilityIn.AsSpan(j * _in, _in), signal, hiddenRate);
             LocalRules.EProp(_wRec.AsSpan(j * _hidden, _hidden), _eligibilityRec.AsSpan(j * _hidden, _hidden), signal, hiddenRate);
             _wRec[(j * _hidden) + j] = 0;
@@ -360,4 +459,14 @@ public sealed class EPropNetwork
             a[i] = (float)(sd * rng.NextGaussian());
         }
     }
+}
+
+/// <summary>The whole state of an <see cref="EPropNetwork"/>, in its layout: weights as rows by postsynaptic neuron.</summary>
+internal sealed class EPropState
+{
+    public required float[] V, ZPrevious, Psi, Thresholds;
+    public required float[] WIn, WRec, EligibilityIn, EligibilityRec, Feedback, EpsIn, EpsRec;
+    public required float[] ReadoutTrace, Mean, MeanSquare, Feature, WOut, Bias, Y;
+    public long Steps, Learnt;
+    public int HiddenSpikes;
 }

@@ -151,10 +151,10 @@ public sealed class GpuMass : ISimulatedMass
         _n = network.NeuronCount;
         _words = (_n + 31) / 32;
         _onSpikes = options.OnSpikes;
-        _context = Context.Create(b => b.Cuda().CPU(new CPUDevice(4, 1, 1)).EnableAlgorithms().Profiling());
+        _context = GpuDevices.CreateContext();
         try
         {
-            _acc = Open(_context, target);
+            _acc = GpuDevices.Open(_context, target);
         }
         catch
         {
@@ -231,7 +231,7 @@ public sealed class GpuMass : ISimulatedMass
         _inject = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>>(Kernels.Inject);
         _settleAll = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, PlasticViews, int, int, int>(Kernels.SettleAll);
         _acc.Synchronize();
-        Backend = $"{(_acc.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-cpu")}: {_acc.Name}";
+        Backend = GpuDevices.Describe(_acc);
     }
 
     /// <summary>Names of the CUDA devices ILGPU finds (empty without a GPU or driver).</summary>
@@ -575,21 +575,6 @@ public sealed class GpuMass : ISimulatedMass
             _acc.Dispose();
             _context.Dispose();
         }
-    }
-
-    private static Accelerator Open(Context context, GpuTarget target)
-    {
-        if (target == GpuTarget.CpuAccelerator)
-        {
-            return context.CreateCPUAccelerator(0);
-        }
-
-        if (context.GetCudaDevices().Count == 0)
-        {
-            throw new NotSupportedException("no CUDA device found (none attached, or no NVIDIA driver: `nvidia-smi` should list one); run on the CPU backend (--backend cpu), or test the GPU kernels on ILGPU's CPU accelerator (--backend ilgpu-cpu)");
-        }
-
-        return context.CreateCudaAccelerator(0);
     }
 
     private static (byte[] Population, ModelConstants[] Models, float[] U) Populations(CompiledNetwork net)

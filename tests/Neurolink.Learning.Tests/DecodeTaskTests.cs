@@ -38,11 +38,11 @@ public sealed class DecodeTaskTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Devices_that_cannot_give_the_cue_and_the_gpu_backend_are_refused_with_what_to_do()
+    public void Devices_that_cannot_give_the_cue_and_unknown_backends_are_refused_with_what_to_do()
     {
-        var e = Assert.Throws<ArgumentException>(() => new DecodeTask(new DecodeOptions { Device = "tcp://127.0.0.1:7300", Backend = "gpu", Seconds = 0 }));
+        var e = Assert.Throws<ArgumentException>(() => new DecodeTask(new DecodeOptions { Device = "tcp://127.0.0.1:7300", Backend = "tpu", Seconds = 0 }));
         Assert.Contains("only the built-in emulator (emu://) gives it", e.Message, StringComparison.Ordinal);
-        Assert.Contains("--backend gpu", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--backend tpu: write cpu, gpu, or ilgpu-cpu", e.Message, StringComparison.Ordinal);
         Assert.Contains("--seconds 0", e.Message, StringComparison.Ordinal);
     }
 
