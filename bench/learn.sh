@@ -3,8 +3,9 @@
 # encodes (60 s of calibration, 20 s held out), against the least-squares linear decoder fitted
 # to the same spike counts: seeds 1-3 at 96 channels, the same with the hidden neurons' e-prop
 # off (frozen random hidden weights), without hidden neurons, with the output neurons reading
-# the hidden neurons only (the classic e-prop readout), the shuffled control, and one run in
-# real time (paced emulator) at 1024 channels.
+# the hidden neurons only (the classic e-prop readout), the shuffled control, on a tissue with
+# STDP of its own (stdp=1) and on one whose STDP runs 30 times as fast (stdp-rate=30), and one
+# run in real time (paced emulator) at 1024 channels.
 # usage: bench/learn.sh [--seeds "1 2 3"]   (JSON in bench/results/learn-*.json, pictures beside them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,5 @@ for seed in $seeds; do decode hidden-readout "$seed" --device "$virtual" --reado
 for seed in $seeds; do decode hidden-readout-frozen "$seed" --device "$virtual" --readout hidden --hidden-rate 0; done
 for seed in $seeds; do decode shuffled "$seed" --device "$virtual" --shuffled; done
 for seed in $seeds; do decode stdp-tissue "$seed" --device "$virtual&stdp=1"; done
+for seed in $seeds; do decode stdp30-tissue "$seed" --device "$virtual&stdp-rate=30"; done
 decode realtime-1024 1 --device "emu://?channels=1024"

@@ -104,12 +104,18 @@ public sealed record class EmulatorOptions
                 "truth" => options with { RecordGroundTruth = value is "1" or "true" },
                 "cue" => options with { RecordCue = value is "1" or "true" },
                 "stdp" => options with { Tissue = options.Tissue with { Stdp = value is "1" or "true" } },
-                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes, source, truth, cue and stdp"),
+                "stdp-rate" => options with { Tissue = options.Tissue.WithStdpRate(ParseDouble(key, value, 0.01, 100)) },
+                _ => throw new FormatException($"emulator setting '{key}' is unknown; the settings are channels, seed, geometry, neurons, faults, clock, fifo-bytes, source, truth, cue, stdp and stdp-rate"),
             };
         }
 
         return options;
     }
+
+    private static double ParseDouble(string key, string value, double min, double max) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d >= min && d <= max
+            ? d
+            : throw Bad(key, value, $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
 
     private static int ParseInt(string key, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max

@@ -53,6 +53,13 @@ public sealed class HeadstageEmulator : IDisposable
     /// <summary>What really happened: spikes, signal, faults, drops, pulses.</summary>
     public GroundTruth Truth { get; }
 
+    /// <summary>
+    /// How far the tissue's own STDP has moved its excitatory weights: their mean distance from 1
+    /// (0 without STDP). Read it after the emulator has stopped; while it runs the value is a
+    /// snapshot taken across a step.
+    /// </summary>
+    public double TissueWeightChange => _firmware.Tissue.MeanExcitatoryWeightChange;
+
     /// <summary>The gate of the lockstep clock, which the host's loop reports to; null on the other clocks.</summary>
     public HostPace? Pace { get; }
 

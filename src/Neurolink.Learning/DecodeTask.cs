@@ -124,6 +124,10 @@ public sealed record class DecodeResult
     /// <summary>Frames lost between the device and the mass (each is a millisecond the mass did not see).</summary>
     public long LostFrames { get; init; }
 
+    /// <summary>How far the emulated tissue's own STDP moved its excitatory weights by the end (mean |w - 1|; 0 without STDP).</summary>
+    [JsonPropertyName("tissue_weight_change")]
+    public double TissueWeightChange { get; init; }
+
     /// <summary>Frames for which the emulator had no cue (neither learnt from nor scored).</summary>
     public long FramesWithoutCue { get; init; }
 
@@ -246,7 +250,7 @@ public sealed class DecodeTask
             session.Stop();
         }
 
-        return run.Result(wall.Elapsed.TotalSeconds);
+        return run.Result(wall.Elapsed.TotalSeconds) with { TissueWeightChange = Math.Round(opener.Emulator!.TissueWeightChange, 4) };
     }
 
     /// <summary>The learning mass on a backend: cpu, gpu or ilgpu-cpu.</summary>

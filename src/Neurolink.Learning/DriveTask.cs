@@ -194,6 +194,10 @@ public sealed record class DriveResult
     /// <summary>On a lockstep emulator (<c>clock=lockstep</c>), the bins it made without waiting for the loop (0: the run was in step throughout); null on other devices.</summary>
     public long? PaceTimeouts { get; init; }
 
+    /// <summary>How far the emulated tissue's own STDP moved its excitatory weights by the end (mean |w - 1|; 0 without STDP, null on another device).</summary>
+    [JsonPropertyName("tissue_weight_change")]
+    public double? TissueWeightChange { get; init; }
+
     /// <summary>Mean firing rate of each population of the mass, Hz.</summary>
     public IReadOnlyDictionary<string, double> RatesHz { get; init; } = new Dictionary<string, double>();
 
@@ -353,7 +357,7 @@ public sealed class DriveTask
         }
 
         LoopSummary summary = runner.Summary();
-        return reward!.Result(summary, wall.Elapsed.TotalSeconds) with { PaceTimeouts = runner.Emulator?.Pace?.TimedOut };
+        return reward!.Result(summary, wall.Elapsed.TotalSeconds) with { PaceTimeouts = runner.Emulator?.Pace?.TimedOut, TissueWeightChange = runner.Emulator is { } emulator ? Math.Round(emulator.TissueWeightChange, 4) : null };
     }
 
     /// <summary>The reward: on the loop thread, from the frames after each pulse, as dopamine into the mass.</summary>

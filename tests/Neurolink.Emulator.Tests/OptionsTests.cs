@@ -18,6 +18,12 @@ public class OptionsTests
         Assert.True(o.RecordGroundTruth);
         Assert.True(o.RecordCue);
         Assert.True(o.Tissue.Stdp);
+
+        // stdp-rate scales both amplitudes (and turns STDP on).
+        EmulatorOptions fast = EmulatorOptions.FromQuery("?stdp-rate=10");
+        Assert.True(fast.Tissue.Stdp);
+        Assert.Equal(0.1, fast.Tissue.StdpPotentiation, 12);
+        Assert.Equal(0.105, fast.Tissue.StdpDepression, 12);
     }
 
     [Theory]
@@ -27,6 +33,8 @@ public class OptionsTests
     [InlineData("faults=drop", "fault 'drop' has no value")]
     [InlineData("faults=melt:1", "fault kind 'melt' is unknown")]
     [InlineData("faults=drop:1.5", "must be between 0 and 1")]
+    [InlineData("stdp-rate=0", "stdp-rate='0' is invalid: it must be a number from 0.01 to 100")]
+    [InlineData("stdp-rate=fast", "stdp-rate='fast' is invalid")]
     public void Bad_settings_are_refused_with_what_was_wrong(string query, string expected)
     {
         var error = Assert.Throws<FormatException>(() => EmulatorOptions.FromQuery(query));

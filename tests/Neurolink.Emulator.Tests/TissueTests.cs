@@ -106,6 +106,13 @@ public class TissueTests(ITestOutputHelper output)
         Assert.Equal(after, b.MeanExcitatoryWeightChange); // same seed, same tissue, same learning
         Assert.Equal(spikesA, spikesB);
         Assert.Equal(0, still.MeanExcitatoryWeightChange);
+
+        // Ten times the rate moves the weights several times as far in the same time, and they stay in bounds.
+        var fast = new TissueModel(geometry, options.WithStdpRate(10), seed: 5);
+        fast.TakeSpikesBefore(30_000 * 20);
+        output.WriteLine($"stdp-rate 10: mean |w - 1| {fast.MeanExcitatoryWeightChange} after 20 s (mean weight {fast.MeanExcitatoryWeight})");
+        Assert.True(fast.MeanExcitatoryWeightChange > 3 * after, $"at ten times the rate the weights moved {fast.MeanExcitatoryWeightChange}, at the default {after}");
+        Assert.InRange(fast.MeanExcitatoryWeight, 0, options.StdpMaxWeight);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class DecodeTaskTests(ITestOutputHelper output)
 
         Assert.Equal(80, r.SimulatedSeconds);
         Assert.Equal(0, r.LostFrames);
+        Assert.Equal(0, r.TissueWeightChange); // a tissue without STDP of its own
         Assert.True(r.LsqR2 > 0.6, $"the least-squares bound is {r.LsqR2}: the tissue should encode the signal");
         Assert.True(r.Ratio >= 0.9, $"held-out R^2 {r.FinalR2} is {r.Ratio:P0} of least squares' {r.LsqR2}");
 

@@ -10,13 +10,14 @@ namespace Neurolink.Learning.Tests;
 /// </summary>
 public sealed class DriveTaskTests(ITestOutputHelper output)
 {
-    private DriveResult Run(DriveOptions options)
+    private DriveResult Run(DriveOptions options, string tissue = "")
     {
-        DriveResult r = new DriveTask(options with { Device = "emu://?channels=64&clock=lockstep", Seconds = 60 }).Run();
+        DriveResult r = new DriveTask(options with { Device = "emu://?channels=64&clock=lockstep" + tissue, Seconds = 60 }).Run();
         output.WriteLine($"reached {r.ReachedTargetAtSeconds} (first met {r.FirstMetSeconds}); raised x{r.RaiseRatio}, silenced x{r.SilenceRatio}; pulses {string.Join(' ', r.PulsesLastWindow)}; mean reward {string.Join(' ', r.MeanRewardByProgram)}; {r.StimSent} sent, {r.StimRefused} refused; {r.WallSeconds} s");
         Assert.Equal(60, r.SimulatedSeconds);
         Assert.Equal(0, r.LostFrames);
         Assert.Equal(0, r.PaceTimeouts); // in step throughout
+        Assert.Equal(tissue.Length == 0, r.TissueWeightChange == 0); // moved only by a tissue with STDP of its own
         Assert.Equal(0, r.StimRefused);  // every pulse inside the safety limits
         return r;
     }
@@ -57,6 +58,19 @@ public sealed class DriveTaskTests(ITestOutputHelper output)
 
         Assert.Null(r.ReachedTargetAtSeconds);
         Assert.True(Share(r, 5) < 0.5, $"program 5 gave {Share(r, 5):P0} of the last window's pulses");
+    }
+
+    [Fact]
+    public void On_a_tissue_that_keeps_changing_itself_the_mass_still_learns_the_electrode()
+    {
+        // The tissue's own STDP at thirty times its default rate: its excitatory weights move about
+        // about 0.75 from their start (bounds 0 and 3) within the minute, under the mass's stimulation.
+        DriveResult r = Run(new DriveOptions { Seed = 1 }, "&stdp-rate=30");
+        output.WriteLine($"the tissue's weights moved {r.TissueWeightChange} from 1 on average");
+
+        Assert.True(r.TissueWeightChange > 0.2, $"the tissue's weights moved only {r.TissueWeightChange}");
+        Assert.NotNull(r.ReachedTargetAtSeconds);
+        Assert.True(Share(r, 2) >= 0.9, $"program 2 gave {Share(r, 2):P0} of the last window's pulses");
     }
 
     [Fact]

@@ -49,6 +49,9 @@ public sealed record class TissueOptions
     /// <summary>Weight removed when the source fires, times the target's trace; a little above the potentiation, so that chance pairings depress on balance (stable rates).</summary>
     public double StdpDepression { get; init; } = 0.0105;
 
+    /// <summary>STDP <paramref name="rate"/> times as fast as the default: both amplitudes scaled (their balance, hence the stable rates, kept); turns STDP on.</summary>
+    public TissueOptions WithStdpRate(double rate) => this with { Stdp = true, StdpPotentiation = 0.01 * rate, StdpDepression = 0.0105 * rate };
+
     /// <summary>Largest weight of an excitatory synapse (its kick at most this many times <see cref="ExcitatoryKickHz"/>).</summary>
     public double StdpMaxWeight { get; init; } = 3;
 
