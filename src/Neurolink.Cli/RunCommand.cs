@@ -166,7 +166,7 @@ public static class RunCommand
     internal static string Describe(LoopSummary s) => string.Join(Environment.NewLine,
         $"closed loop: {s.DurationSeconds:0.###} s on {s.Device} ({s.Channels} channels), {s.Neurons} neurons / {s.Synapses} synapses on {s.Backend}, {s.SimulatedSeconds:0.###} s simulated",
         $"  frames {s.Frames}, lost {s.LostFrames}, CRC errors {s.CrcErrors}, deadline misses {s.DeadlineMisses}, link downs {s.LinkDowns}, reconnects {s.Reconnects}",
-        $"  loop latency (last byte in to trigger out): p50 {s.LoopLatencyUs.P50} us, p99 {s.LoopLatencyUs.P99} us, p99.9 {s.LoopLatencyUs.P999} us, max {s.LoopLatencyUs.Max} us",
+        $"  loop latency (last byte in to trigger out): p50 {s.LoopLatencyUs.P50} us, p99 {s.LoopLatencyUs.P99} us, p99.9 {s.LoopLatencyUs.P999} us, max {s.LoopLatencyUs.Max} us{(s.LatencyMaxFrame is { } worst ? $" (frame {worst})" : "")}",
         $"  stimulation: {s.StimSent} triggers sent, {s.StimAcknowledged} acknowledged, {s.StimRefused} refused, {s.StimSuppressed} output spikes in refractory",
         $"  rates (Hz): {string.Join(", ", s.RatesHz.Select(r => $"{r.Key} {r.Value}"))}",
         $"  garbage collections: {s.GcCollections}, pausing every thread {s.GcPauseMs} ms in all"

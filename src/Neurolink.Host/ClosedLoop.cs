@@ -42,6 +42,8 @@ public sealed class ClosedLoop : IDisposable
     private readonly Func<HeadstageDriver?> _driver;
     private readonly LatencyHistogram _latency = new();
     private readonly LatencyHistogram _compute = new();
+    private double _worstLatency = -1, _worstCompute = -1;   // loop thread only; read by the summary after the loop stopped
+    private long _worstLatencyFrame = -1, _worstComputeFrame = -1;
     private readonly int _outStart, _outCount;
     private readonly int[] _spikes;
     private readonly long[] _populationSpikes;
@@ -105,6 +107,9 @@ public sealed class ClosedLoop : IDisposable
 
     /// <summary>The part of it the loop itself spent: from taking the frame from the ring to handing the trigger over (the rest is the frame waiting: reader, ring, wake-up, earlier frames).</summary>
     public LatencySummary ComputeLatency => _compute.Snapshot();
+
+    /// <summary>Which handled frame (0: the first) had the largest latency, and which the largest loop's own part; -1 before any. Read them after the loop stopped.</summary>
+    public (long Latency, long Compute) WorstFrames => (Volatile.Read(ref _worstLatencyFrame), Volatile.Read(ref _worstComputeFrame));
 
     /// <summary>What stopped the loop, or null.</summary>
     public Exception? Fault => Volatile.Read(ref _fault);
@@ -431,8 +436,20 @@ public sealed class ClosedLoop : IDisposable
         _lastFinished = finished;
         Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
         double latency = (finished - received) * 1e6 / Stopwatch.Frequency;
+        double compute = (finished - taken) * 1e6 / Stopwatch.Frequency;
         _latency.Record(latency);
-        _compute.Record((finished - taken) * 1e6 / Stopwatch.Frequency);
+        _compute.Record(compute);
+        long index = Interlocked.Read(ref _frames);
+        if (latency > _worstLatency)
+        {
+            (_worstLatency, _worstLatencyFrame) = (latency, index);
+        }
+
+        if (compute > _worstCompute)
+        {
+            (_worstCompute, _worstComputeFrame) = (compute, index);
+        }
+
         _options.OnLatency?.Invoke(latency);
         Interlocked.Increment(ref _frames);
         _options.OnHandled?.Invoke(frame.Header.SampleClock + counts.BinSamples);

@@ -21,6 +21,7 @@ public sealed class LoopRunner : IDisposable
     private readonly DeviceOpener _opener = new();
     private readonly Stopwatch _clock = new();
     private (int Collections, TimeSpan Pause) _gcAtStart;
+    private TimeSpan _warmUp; // compiling the frame path and the mass's first steps, before the loop starts
     private AcquisitionSession? _session;
     private ISimulatedMass? _mass;
     private ClosedLoop? _loop;
@@ -88,6 +89,9 @@ public sealed class LoopRunner : IDisposable
     public void Start()
     {
         DeviceUri uri = DeviceUri.Parse(_options.Device);
+        long warmStart = Stopwatch.GetTimestamp();
+        JitWarmUp.Assemblies(typeof(Frame), typeof(ITransport), typeof(AcquisitionSession), typeof(ClosedLoop)); // before any frame flows
+        _warmUp = Stopwatch.GetElapsedTime(warmStart);
         bool record = !string.IsNullOrWhiteSpace(_options.Record);
         _session = new AcquisitionSession(_ => _opener.Open(uri), new AcquisitionOptions
         {
@@ -122,6 +126,9 @@ public sealed class LoopRunner : IDisposable
             "ilgpu-cpu" => new GpuMass(net, GpuTarget.CpuAccelerator),
             _ => new CpuMass(net, _options.Threads),
         };
+        warmStart = Stopwatch.GetTimestamp();
+        WarmUp(_mass, channels);
+        _warmUp += Stopwatch.GetElapsedTime(warmStart);
         _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions
         {
             Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds,
@@ -184,6 +191,39 @@ public sealed class LoopRunner : IDisposable
         return rates;
     }
 
+    /// <summary>
+    /// The first steps of a mass pay one-off costs: the JIT compiling the step, first touches of
+    /// its memory, CUDA loading the kernels' module at their first launch; tens of milliseconds
+    /// (measured: the loop's slowest frame was the first, 14-38 ms, on the CPU and on CUDA),
+    /// behind which frames queue. They are paid here, before the loop takes a frame: two frames'
+    /// steps with no input, then the state put back from a checkpoint in memory, so the run
+    /// starts exactly where it would have. Skipped above 50 million synapses, where the
+    /// checkpoint would take gigabytes (and the first steps are a small part of a slow step).
+    /// </summary>
+    public static void WarmUp(ISimulatedMass mass, int channels)
+    {
+        if (mass.Network.SynapseCount > 50_000_000)
+        {
+            return;
+        }
+
+        using var state = new MemoryStream();
+        mass.SaveCheckpoint(state);
+        var silence = new byte[Math.Max(1, channels)];
+        var spikes = new int[mass.Network.NeuronCount];
+        int stepsPerFrame = Math.Max(1, (int)Math.Round(1 / mass.Network.Spec.DtMs));
+        for (int frame = 0; frame < 2; frame++)
+        {
+            mass.InjectChannelCounts(silence);
+            mass.Run(stepsPerFrame);
+            mass.Synchronize();
+            mass.CopySpikes(spikes);
+        }
+
+        state.Position = 0;
+        mass.LoadCheckpoint(state);
+    }
+
     /// <summary>The run so far (or in all, after <see cref="Stop"/>).</summary>
     public LoopSummary Summary()
     {
@@ -206,6 +246,9 @@ public sealed class LoopRunner : IDisposable
             StimSuppressed = loop.StimSuppressed,
             LoopLatencyUs = Json(latency),
             LoopComputeUs = Json(_loop?.ComputeLatency ?? default),
+            LatencyMaxFrame = _loop is { } l && l.WorstFrames.Latency >= 0 ? l.WorstFrames.Latency : null,
+            ComputeMaxFrame = _loop is { } c && c.WorstFrames.Compute >= 0 ? c.WorstFrames.Compute : null,
+            WarmUpMs = Math.Round(_warmUp.TotalMilliseconds, 1),
             Device = _options.Device,
             Backend = _mass?.Backend ?? "",
             Neurons = net?.NeuronCount ?? 0,

@@ -46,6 +46,15 @@ public sealed record class LoopSummary
     /// <summary>The loop's own part of it: frame taken from the ring to trigger handed over (the rest is waiting).</summary>
     [JsonPropertyName("loop_compute_us")] public LatencyJson? LoopComputeUs { get; init; }
 
+    /// <summary>Which handled frame (0: the first) had the largest loop latency: a start-up cost shows as a frame near 0.</summary>
+    [JsonPropertyName("latency_max_frame")] public long? LatencyMaxFrame { get; init; }
+
+    /// <summary>Which handled frame had the largest loop's own part.</summary>
+    [JsonPropertyName("compute_max_frame")] public long? ComputeMaxFrame { get; init; }
+
+    /// <summary>Time spent before the loop started on paying one-off costs (compiling the frame path ahead, the mass's first steps), ms.</summary>
+    [JsonPropertyName("warm_up_ms")] public double WarmUpMs { get; init; }
+
     /// <summary>The device URI.</summary>
     [JsonPropertyName("device")] public string Device { get; init; } = "";
 
