@@ -185,15 +185,7 @@ public sealed class EPropNetwork : IEPropMass
         _in = inputs;
         _hidden = _options.Hidden;
         _out = outputs;
-        _alpha = (float)Math.Exp(-_options.DtMs / _options.MembraneTauMs);
-        _kappa = (float)Math.Exp(-_options.DtMs / _options.ReadoutTauMs);
-        _threshold = (float)_options.Threshold;
-        _damping = (float)_options.Damping;
-        _homeostasis = (float)(_options.HomeostasisRate * _options.Threshold);
-        _targetPerStep = (float)(_options.TargetRateHz * _options.DtMs / 1000);
-        _hiddenRate = (float)_options.HiddenRate;
-        _readoutRate = (float)(_options.ReadoutRate / (inputs + _hidden));
-        _statDecay = (float)Math.Exp(-_options.DtMs / (_options.StatisticsTauS * 1000));
+        (_alpha, _kappa, _threshold, _damping, _homeostasis, _targetPerStep, _hiddenRate, _readoutRate, _statDecay) = EPropConstants.From(_options, inputs + _hidden);
 
         _v = new float[_hidden];
         _z = new float[_hidden];
@@ -397,19 +389,8 @@ public sealed class EPropNetwork : IEPropMass
     /// <exception cref="InvalidOperationException">The network is not <see cref="Plastic"/>.</exception>
     public void Learn(ReadOnlySpan<float> outputError)
     {
-        if (!Plastic)
-        {
-            throw new InvalidOperationException("this network's eligibility traces were not kept (Plastic is false): it cannot learn");
-        }
-
-        if (outputError.Length != _out)
-        {
-            throw new ArgumentException($"{outputError.Length} error values for {_out} output neurons", nameof(outputError));
-        }
-
-        double annealing = _options.AnnealingSeconds * 1000 / _options.DtMs;
-        float schedule = annealing > 0 ? (float)(annealing / (annealing + _learnt)) : 1;
-        _learnt++;
+        EPropConstants.CheckLearn(Plastic, _out, outputError);
+        float schedule = EPropConstants.Schedule(_options, _learnt++);
         float readoutRate = _readoutRate * schedule, hiddenRate = _hiddenRate * schedule;
         for (int k = 0; k < _out; k++)
         {
@@ -457,6 +438,45 @@ public sealed class EPropNetwork : IEPropMass
         for (int i = 0; i < a.Length; i++)
         {
             a[i] = (float)(sd * rng.NextGaussian());
+        }
+    }
+}
+
+/// <summary>The per-step constants of the learning mass, derived from its settings the same way for every backend.</summary>
+internal readonly record struct EPropConstants(float Alpha, float Kappa, float Threshold, float Damping, float Homeostasis, float TargetPerStep, float HiddenRate, float ReadoutRate, float StatDecay)
+{
+    /// <summary>The constants of <paramref name="o"/> for output neurons reading <paramref name="features"/> presynaptic neurons.</summary>
+    public static EPropConstants From(EPropOptions o, int features) => new(
+        Alpha: (float)Math.Exp(-o.DtMs / o.MembraneTauMs),
+        Kappa: (float)Math.Exp(-o.DtMs / o.ReadoutTauMs),
+        Threshold: (float)o.Threshold,
+        Damping: (float)o.Damping,
+        Homeostasis: (float)(o.HomeostasisRate * o.Threshold),
+        TargetPerStep: (float)(o.TargetRateHz * o.DtMs / 1000),
+        HiddenRate: (float)o.HiddenRate,
+        ReadoutRate: (float)(o.ReadoutRate / features),
+        StatDecay: (float)Math.Exp(-o.DtMs / (o.StatisticsTauS * 1000)));
+
+    /// <summary>The learning rates' factor at the <paramref name="learnt"/>-th learning step: T / (T + t), or 1 without annealing.</summary>
+    public static float Schedule(EPropOptions o, long learnt)
+    {
+        double annealing = o.AnnealingSeconds * 1000 / o.DtMs;
+        return annealing > 0 ? (float)(annealing / (annealing + learnt)) : 1;
+    }
+
+    /// <summary>Refuses a learning step the mass cannot take.</summary>
+    /// <exception cref="InvalidOperationException">Not plastic.</exception>
+    /// <exception cref="ArgumentException">Not one error value per output neuron.</exception>
+    public static void CheckLearn(bool plastic, int outputs, ReadOnlySpan<float> outputError)
+    {
+        if (!plastic)
+        {
+            throw new InvalidOperationException("this network's eligibility traces were not kept (Plastic is false): it cannot learn");
+        }
+
+        if (outputError.Length != outputs)
+        {
+            throw new ArgumentException($"{outputError.Length} error values for {outputs} output neurons", nameof(outputError));
         }
     }
 }

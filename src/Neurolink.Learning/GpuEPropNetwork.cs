@@ -48,28 +48,9 @@ public sealed class GpuEPropNetwork : IEPropMass
             throw new NotSupportedException($"{_hidden} hidden neurons over {_features} presynaptic neurons is more synapses than the GPU kernels index (2^31); use fewer hidden neurons");
         }
 
-        _alpha = (float)Math.Exp(-_options.DtMs / _options.MembraneTauMs);
-        _kappa = (float)Math.Exp(-_options.DtMs / _options.ReadoutTauMs);
-        _threshold = (float)_options.Threshold;
-        _damping = (float)_options.Damping;
-        _homeostasis = (float)(_options.HomeostasisRate * _options.Threshold);
-        _targetPerStep = (float)(_options.TargetRateHz * _options.DtMs / 1000);
-        _hiddenRate = (float)_options.HiddenRate;
-        _readoutRate = (float)(_options.ReadoutRate / _features);
-        _statDecay = (float)Math.Exp(-_options.DtMs / (_options.StatisticsTauS * 1000));
+        (_alpha, _kappa, _threshold, _damping, _homeostasis, _targetPerStep, _hiddenRate, _readoutRate, _statDecay) = EPropConstants.From(_options, _features);
         _y = new float[outputs];
-
-        _context = GpuDevices.CreateContext();
-        try
-        {
-            _acc = GpuDevices.Open(_context, target);
-        }
-        catch
-        {
-            _context.Dispose();
-            throw;
-        }
-
+        (_context, _acc) = GpuDevices.Create(target);
         _stream = _acc.DefaultStream;
         _lanes = _acc.AcceleratorType == AcceleratorType.CPU ? _acc.MaxNumThreadsPerGroup : Math.Max(1024, _acc.NumMultiprocessors * _acc.MaxNumThreadsPerMultiprocessor);
         EPropState s = cpu.Export();
@@ -181,19 +162,8 @@ public sealed class GpuEPropNetwork : IEPropMass
     public void Learn(ReadOnlySpan<float> outputError)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!Plastic)
-        {
-            throw new InvalidOperationException("this network's eligibility traces were not kept (Plastic is false): it cannot learn");
-        }
-
-        if (outputError.Length != _out)
-        {
-            throw new ArgumentException($"{outputError.Length} error values for {_out} output neurons", nameof(outputError));
-        }
-
-        double annealing = _options.AnnealingSeconds * 1000 / _options.DtMs;
-        float schedule = annealing > 0 ? (float)(annealing / (annealing + _learnt)) : 1;
-        _learnt++;
+        EPropConstants.CheckLearn(Plastic, _out, outputError);
+        float schedule = EPropConstants.Schedule(_options, _learnt++);
         EPropArgs a = Args();
         a.ReadoutRate = _readoutRate * schedule;
         a.HiddenRate = _hiddenRate * schedule;

@@ -29,6 +29,22 @@ public static class GpuDevices
         return context.CreateCudaAccelerator(0);
     }
 
+    /// <summary>A context and its accelerator on <paramref name="target"/>; the caller disposes both (the accelerator first).</summary>
+    /// <exception cref="NotSupportedException">No CUDA device for <see cref="GpuTarget.Cuda"/>.</exception>
+    public static (Context Context, Accelerator Accelerator) Create(GpuTarget target)
+    {
+        Context context = CreateContext();
+        try
+        {
+            return (context, Open(context, target));
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>"cuda: name" or "ilgpu-cpu: name".</summary>
     public static string Describe(Accelerator accelerator)
     {

@@ -151,16 +151,7 @@ public sealed class GpuMass : ISimulatedMass
         _n = network.NeuronCount;
         _words = (_n + 31) / 32;
         _onSpikes = options.OnSpikes;
-        _context = GpuDevices.CreateContext();
-        try
-        {
-            _acc = GpuDevices.Open(_context, target);
-        }
-        catch
-        {
-            _context.Dispose();
-            throw;
-        }
+        (_context, _acc) = GpuDevices.Create(target);
 
         _stream = _acc.DefaultStream;
         _warps = options.DeliveryWarps > 0 ? options.DeliveryWarps
