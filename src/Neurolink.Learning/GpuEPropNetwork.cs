@@ -51,52 +51,54 @@ public sealed class GpuEPropNetwork : IEPropMass
         (_alpha, _kappa, _threshold, _damping, _homeostasis, _targetPerStep, _hiddenRate, _readoutRate, _statDecay) = EPropConstants.From(_options, _features);
         _y = new float[outputs];
         (_context, _acc) = GpuDevices.Create(target);
-        _stream = _acc.DefaultStream;
-        _lanes = _acc.AcceleratorType == AcceleratorType.CPU ? _acc.MaxNumThreadsPerGroup : Math.Max(1024, _acc.NumMultiprocessors * _acc.MaxNumThreadsPerMultiprocessor);
-        EPropState s = cpu.Export();
-        var w = new float[(long)_hidden * _features];
-        var e = new float[w.Length];
-        for (int j = 0; j < _hidden; j++)
+        try
         {
-            Array.Copy(s.WIn, (long)j * _in, w, (long)j * _features, _in);
-            Array.Copy(s.WRec, (long)j * _hidden, w, ((long)j * _features) + _in, _hidden);
-        }
+            _stream = _acc.DefaultStream;
+            _lanes = _acc.AcceleratorType == AcceleratorType.CPU ? _acc.MaxNumThreadsPerGroup : Math.Max(1024, _acc.NumMultiprocessors * _acc.MaxNumThreadsPerMultiprocessor);
+            EPropState s = cpu.Export();
+            float[] w = Rows(s.WIn, s.WRec), e = Rows(s.EligibilityIn, s.EligibilityRec);
 
-        _input = Upload(new float[_in]);
-        _error = Upload(new float[_out]);
-        _readback = Upload(new float[_out + 1]);
-        _m = new EPropViews
+            _input = Upload(new float[_in]);
+            _error = Upload(new float[_out]);
+            _readback = Upload(new float[_out + 1]);
+            _m = new EPropViews
+            {
+                Input = _input.View,
+                Eps = Upload([.. s.EpsIn, .. s.EpsRec]).View,
+                W = Upload(w).View,
+                Eligibility = Upload(e).View,
+                Feedback = Upload(s.Feedback).View,
+                V = Upload(s.V).View,
+                Psi = Upload(s.Psi).View,
+                Thresholds = Upload(s.Thresholds).View,
+                Z = Upload([.. s.ZPrevious, .. new float[_hidden]]).View,
+                Trace = Upload(s.ReadoutTrace).View,
+                Mean = Upload(s.Mean).View,
+                MeanSquare = Upload(s.MeanSquare).View,
+                Feature = Upload(s.Feature).View,
+                WOut = Upload(s.WOut).View,
+                Bias = Upload(s.Bias).View,
+                Error = _error.View,
+                Readback = _readback.View,
+            };
+            _inputHost = _acc.AllocatePageLocked1D<float>(Math.Max(1, _in));
+            _errorHost = _acc.AllocatePageLocked1D<float>(Math.Max(1, _out));
+            _readbackHost = _acc.AllocatePageLocked1D<float>(_out + 1);
+            _presynaptic = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Presynaptic);
+            _step = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Hidden);
+            _readout = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Features);
+            _outputs = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Outputs);
+            _eligibility = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Eligibility);
+            _learnOutputs = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.LearnOutputs);
+            _learnHidden = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.LearnHidden);
+            _acc.Synchronize();
+            Backend = GpuDevices.Describe(_acc);
+        }
+        catch
         {
-            Input = _input.View,
-            Eps = Upload([.. s.EpsIn, .. s.EpsRec]).View,
-            W = Upload(w).View,
-            Eligibility = Upload(e).View,
-            Feedback = Upload(s.Feedback).View,
-            V = Upload(s.V).View,
-            Psi = Upload(s.Psi).View,
-            Thresholds = Upload(s.Thresholds).View,
-            Z = Upload([.. s.ZPrevious, .. new float[_hidden]]).View,
-            Trace = Upload(s.ReadoutTrace).View,
-            Mean = Upload(s.Mean).View,
-            MeanSquare = Upload(s.MeanSquare).View,
-            Feature = Upload(s.Feature).View,
-            WOut = Upload(s.WOut).View,
-            Bias = Upload(s.Bias).View,
-            Error = _error.View,
-            Readback = _readback.View,
-        };
-        _inputHost = _acc.AllocatePageLocked1D<float>(Math.Max(1, _in));
-        _errorHost = _acc.AllocatePageLocked1D<float>(Math.Max(1, _out));
-        _readbackHost = _acc.AllocatePageLocked1D<float>(_out + 1);
-        _presynaptic = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Presynaptic);
-        _step = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Hidden);
-        _readout = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Features);
-        _outputs = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Outputs);
-        _eligibility = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.Eligibility);
-        _learnOutputs = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.LearnOutputs);
-        _learnHidden = _acc.LoadAutoGroupedKernel<Index1D, EPropViews, EPropArgs>(EPropKernels.LearnHidden);
-        _acc.Synchronize();
-        Backend = GpuDevices.Describe(_acc);
+            Dispose(); // what was allocated before the failure
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -220,9 +222,9 @@ public sealed class GpuEPropNetwork : IEPropMass
         }
 
         _disposed = true;
-        _inputHost.Dispose();
-        _errorHost.Dispose();
-        _readbackHost.Dispose();
+        _inputHost?.Dispose();
+        _errorHost?.Dispose();
+        _readbackHost?.Dispose();
         foreach (MemoryBuffer1D<float, Stride1D.Dense> b in _buffers)
         {
             b.Dispose();
@@ -260,6 +262,20 @@ public sealed class GpuEPropNetwork : IEPropMass
         Correction = 1 / (1 - MathF.Pow(_statDecay, _steps)),
     };
 
+    // [hidden][inputs] and [hidden][hidden] side by side: [hidden][inputs + hidden], the kernels' layout.
+    private float[] Rows(float[] fromInputs, float[] fromHidden)
+    {
+        var rows = new float[(long)_hidden * _features];
+        for (int j = 0; j < _hidden; j++)
+        {
+            Array.Copy(fromInputs, (long)j * _in, rows, (long)j * _features, _in);
+            Array.Copy(fromHidden, (long)j * _hidden, rows, ((long)j * _features) + _in, _hidden);
+        }
+
+        return rows;
+    }
+
+    // The inverse: the columns [from, from + length) of each row.
     private float[] Rows(float[] matrix, int from, int length)
     {
         var rows = new float[(long)_hidden * length];
