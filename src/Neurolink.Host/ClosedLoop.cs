@@ -42,8 +42,6 @@ public sealed class ClosedLoop : IDisposable
     private readonly Func<HeadstageDriver?> _driver;
     private readonly LatencyHistogram _latency = new();
     private readonly LatencyHistogram _compute = new();
-    private double _worstLatency = -1, _worstCompute = -1;   // loop thread only; read by the summary after the loop stopped
-    private long _worstLatencyFrame = -1, _worstComputeFrame = -1;
     private readonly int _outStart, _outCount;
     private readonly int[] _spikes;
     private readonly long[] _populationSpikes;
@@ -62,6 +60,8 @@ public sealed class ClosedLoop : IDisposable
     private bool _paused;
     private int _sending;
     private long _frames, _lost, _linkDowns, _misses, _steps, _outputSpikes, _sent, _suppressed, _refusedHost;
+    private double _worstLatency = -1, _worstCompute = -1;   // loop thread only; read by the summary after the loop stopped
+    private long _worstLatencyFrame = -1, _worstComputeFrame = -1;
     private long _refusedByDevice, _acknowledged; // from drivers that were replaced (reconnects)
     private HeadstageDriver? _counted;
     private long _lastFinished;

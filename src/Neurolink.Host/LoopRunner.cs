@@ -194,8 +194,9 @@ public sealed class LoopRunner : IDisposable
     /// <summary>
     /// The first steps of a mass pay one-off costs: the JIT compiling the step, first touches of
     /// its memory, CUDA loading the kernels' module at their first launch; tens of milliseconds
-    /// (measured: the loop's slowest frame was the first, 14-38 ms, on the CPU and on CUDA),
-    /// behind which frames queue. They are paid here, before the loop takes a frame: two frames'
+    /// (measured here: the loop's slowest frame was the first, 14-24 ms of the loop's own time, on
+    /// the CPU backend; on CUDA `bench mass` shows 18-27 ms once in every run), behind which
+    /// frames queue. They are paid here, before the loop takes a frame: two frames'
     /// steps with no input, then the state put back from a checkpoint in memory, so the run
     /// starts exactly where it would have. Skipped above 50 million synapses, where the
     /// checkpoint would take gigabytes (and the first steps are a small part of a slow step).
