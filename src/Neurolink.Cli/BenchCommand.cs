@@ -16,7 +16,7 @@ public static class BenchCommand
         var network = new Option<FileInfo?>("--network") { Description = "A network described in JSON instead of --model" };
         var neurons = new Option<int>("--neurons") { Description = "Neurons (for --model cuba: connection probability 80/N)", DefaultValueFactory = _ => 4000 };
         var seconds = new Option<double>("--seconds") { Description = "Simulated time, s", DefaultValueFactory = _ => 10 };
-        var backend = new Option<string>("--backend") { Description = "cpu, gpu (CUDA through ILGPU), or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator; slow, for checking them)", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = Backends.Help, DefaultValueFactory = _ => "cpu" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the network and its initial state", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0: 1 below 20 000 neurons, every core above)", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the result to this file" };
@@ -34,9 +34,9 @@ public static class BenchCommand
             }
 
             string which = result.GetValue(backend) ?? "cpu";
-            if (which is not ("cpu" or "gpu" or "ilgpu-cpu"))
+            if (!Backends.IsKnown(which))
             {
-                return Program.Fail($"--backend {which} is unknown: give cpu, gpu (a CUDA device through ILGPU) or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator)");
+                return Program.Fail(Backends.Unknown($"--backend {which}"));
             }
 
             NetworkSpec spec;

@@ -19,7 +19,7 @@ public static class LearnCommand
         var defaults = new DecodeOptions();
         EPropOptions mass = defaults.Network;
         var device = new Option<string>("--device") { Description = "The headstage: the built-in emulator, which gives the cue (emu://?channels=96; add clock=virtual to run faster than real time)", DefaultValueFactory = _ => defaults.Device };
-        var backend = new Option<string>("--backend") { Description = "cpu, gpu (CUDA), or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)", DefaultValueFactory = _ => defaults.Backend };
+        var backend = new Option<string>("--backend") { Description = Mass.Gpu.Backends.Help, DefaultValueFactory = _ => defaults.Backend };
         var seconds = new Option<double>("--seconds") { Description = "Calibration, s of simulated time: the mass learns with the cue known", DefaultValueFactory = _ => defaults.Seconds };
         var testSeconds = new Option<double>("--test-seconds") { Description = "Held-out time after it, s: both decoders are scored here", DefaultValueFactory = _ => defaults.TestSeconds };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the mass, and of the emulator when --device names none", DefaultValueFactory = _ => defaults.Seed };
@@ -86,7 +86,7 @@ public static class LearnCommand
     {
         var defaults = new DriveOptions();
         var device = new Option<string>("--device") { Description = "The headstage, in real time (emu://?channels=64, the built-in emulator; tcp://, serial://, usb://); add clock=lockstep to run the emulator in step with the loop, faster than real time", DefaultValueFactory = _ => defaults.Device };
-        var backend = new Option<string>("--backend") { Description = "cpu, gpu (CUDA), or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)", DefaultValueFactory = _ => defaults.Backend };
+        var backend = new Option<string>("--backend") { Description = Mass.Gpu.Backends.Help, DefaultValueFactory = _ => defaults.Backend };
         var seconds = new Option<double>("--seconds") { Description = "Simulated time, s", DefaultValueFactory = _ => defaults.Seconds };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the emulated tissue (unless the device URI gives one) and of the control's shuffle", DefaultValueFactory = _ => defaults.Seed };
         var programs = new Option<int>("--programs") { Description = "Stimulation programs to choose from, one electrode each, spread over the channels", DefaultValueFactory = _ => defaults.Programs };

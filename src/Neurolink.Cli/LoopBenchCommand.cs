@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Neurolink.Host;
+using Neurolink.Mass.Gpu;
 
 namespace Neurolink.Cli;
 
@@ -21,7 +22,7 @@ public static class LoopBenchCommand
         var neurons = new Option<int>("--neurons") { Description = "Neurons of the loop network", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<double>("--seconds") { Description = "Wall seconds to run the loop", DefaultValueFactory = _ => 60 };
         var device = new Option<string?>("--device") { Description = "Another device instead of the in-process emulator: tcp://..., serial://... (--channels is then the device's)" };
-        var backend = new Option<string>("--backend") { Description = "cpu, gpu (CUDA), or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = Backends.Help, DefaultValueFactory = _ => "cpu" };
         var dt = new Option<double>("--dt") { Description = "Time step of the loop network, ms: 1 (one step per frame) or 0.5, 0.25, 0.2, 0.1", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "CPU backend threads (0: automatic)", DefaultValueFactory = _ => 0 };
         var realtime = new Option<int>("--realtime") { Description = "SCHED_FIFO priority of the reader and loop threads (Linux, root or CAP_SYS_NICE); 0: off", DefaultValueFactory = _ => 0 };

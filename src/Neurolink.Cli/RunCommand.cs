@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Neurolink.Host;
+using Neurolink.Mass.Gpu;
 
 namespace Neurolink.Cli;
 
@@ -18,7 +19,7 @@ public static class RunCommand
         var config = new Option<FileInfo?>("--config") { Description = "Settings file (appsettings.json layout, section \"Neurolink\"); default: appsettings.json in the current folder if there is one" };
         var network = new Option<FileInfo?>("--network") { Description = "A network described in JSON (it must name an output population); default: the built-in loop network" };
         var neurons = new Option<int?>("--neurons") { Description = "Neurons of the built-in loop network (default 10000)" };
-        var backend = new Option<string?>("--backend") { Description = "cpu (default), gpu (CUDA), or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)" };
+        var backend = new Option<string?>("--backend") { Description = Backends.Help + "; cpu by default" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long: 5s, 2m, 1h, or seconds; default: until Ctrl+C or SIGTERM" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the summary to this file as JSON" };
         var noStim = new Option<bool>("--no-stim") { Description = "Run the loop without stimulating (triggers are counted, not sent)" };

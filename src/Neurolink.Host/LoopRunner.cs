@@ -120,12 +120,7 @@ public sealed class LoopRunner : IDisposable
             ? LoopNetwork.Default(channels, _options.Neurons, _options.Seed, _options.DtMs)
             : NetworkJson.Load(_options.Network));
         CompiledNetwork net = NetworkBuilder.Build(spec);
-        _mass = _options.Backend switch
-        {
-            "gpu" => new GpuMass(net, GpuTarget.Cuda),
-            "ilgpu-cpu" => new GpuMass(net, GpuTarget.CpuAccelerator),
-            _ => new CpuMass(net, _options.Threads),
-        };
+        _mass = Backends.Create(net, _options.Backend, _options.Threads);
         warmStart = Stopwatch.GetTimestamp();
         WarmUp(_mass, channels);
         _warmUp += Stopwatch.GetElapsedTime(warmStart);

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Neurolink.Mass;
+using Neurolink.Mass.Gpu;
 using Neurolink.Transport;
 
 namespace Neurolink.Host;
@@ -110,9 +111,9 @@ public sealed class NeurolinkOptions
             problems.Add($"Neurolink:DtMs is {DtMs}: it must be 1, 0.5, 0.25, 0.2 or 0.1 (a whole number of steps per 1 ms frame)");
         }
 
-        if (Backend is not ("cpu" or "gpu" or "ilgpu-cpu"))
+        if (!Backends.IsKnown(Backend))
         {
-            problems.Add($"Neurolink:Backend is \"{Backend}\": it must be cpu, gpu, or ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator: slow, for checking them)");
+            problems.Add(Backends.Unknown($"Neurolink:Backend is \"{Backend}\""));
         }
 
         if (RealtimePriority is < 0 or > 99)

@@ -48,9 +48,9 @@ public sealed record class DecodeOptions
             problems.Add($"--test-seconds {TestSeconds}: give 1 to 86400 seconds of held-out time");
         }
 
-        if (Backend is not ("cpu" or "gpu" or "ilgpu-cpu"))
+        if (!Mass.Gpu.Backends.IsKnown(Backend))
         {
-            problems.Add($"--backend {Backend}: write cpu, gpu, or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)");
+            problems.Add(Mass.Gpu.Backends.Unknown($"--backend {Backend}"));
         }
 
         try
@@ -260,7 +260,7 @@ public sealed class DecodeTask
         "cpu" => new EPropNetwork(inputs, outputs, options),
         "gpu" => new GpuEPropNetwork(inputs, outputs, options, Mass.Gpu.GpuTarget.Cuda),
         "ilgpu-cpu" => new GpuEPropNetwork(inputs, outputs, options, Mass.Gpu.GpuTarget.CpuAccelerator),
-        _ => throw new ArgumentException($"--backend {backend}: write cpu, gpu, or ilgpu-cpu", nameof(backend)),
+        _ => throw new ArgumentException(Mass.Gpu.Backends.Unknown($"--backend {backend}"), nameof(backend)),
     };
 
     /// <summary>The state of one run (a session of learning): the network, the curve, and the rows of the bound.</summary>

@@ -74,9 +74,9 @@ public sealed record class DriveOptions
             problems.Add($"--seconds {Seconds}: give 1 to 86400 seconds");
         }
 
-        if (Backend is not ("cpu" or "gpu" or "ilgpu-cpu"))
+        if (!Mass.Gpu.Backends.IsKnown(Backend))
         {
-            problems.Add($"--backend {Backend}: write cpu, gpu, or ilgpu-cpu (the GPU kernels on the CPU: slow, for checking them)");
+            problems.Add(Mass.Gpu.Backends.Unknown($"--backend {Backend}"));
         }
 
         if (Programs is < 2 or > 256)

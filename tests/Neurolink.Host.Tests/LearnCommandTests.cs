@@ -56,7 +56,7 @@ public class LearnCommandTests
 
     [Theory]
     [InlineData("decode", "--device", "tcp://127.0.0.1:7300", "only the built-in emulator (emu://) gives it")]
-    [InlineData("decode", "--backend", "tpu", "write cpu, gpu, or ilgpu-cpu")]
+    [InlineData("decode", "--backend", "tpu", "--backend tpu: write cpu, gpu (CUDA), or ilgpu-cpu")]
     [InlineData("drive", "--device", "emu://?clock=virtual", "the emulator's virtual clock runs seconds ahead of the loop")]
     [InlineData("decode", "--device", "emu://?clock=lockstep", "decoding sends no stimulation; use clock=virtual")]
     [InlineData("drive", "--raise-factor", "0.5", "raise by a factor above 1")]

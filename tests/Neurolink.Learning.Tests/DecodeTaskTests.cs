@@ -43,7 +43,7 @@ public sealed class DecodeTaskTests(ITestOutputHelper output)
     {
         var e = Assert.Throws<ArgumentException>(() => new DecodeTask(new DecodeOptions { Device = "tcp://127.0.0.1:7300", Backend = "tpu", Seconds = 0 }));
         Assert.Contains("only the built-in emulator (emu://) gives it", e.Message, StringComparison.Ordinal);
-        Assert.Contains("--backend tpu: write cpu, gpu, or ilgpu-cpu", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--backend tpu: write cpu, gpu (CUDA), or ilgpu-cpu", e.Message, StringComparison.Ordinal);
         Assert.Contains("--seconds 0", e.Message, StringComparison.Ordinal);
     }
 
