@@ -23,10 +23,9 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/drive.sh [--seeds \"1 2 3 4\"] [--stdp-seeds \"1 2\"] [--fast-stdp-seeds \"1 2\"] [--seconds 300] [--no-realtime]" >&2; exit 2 ;;
   esac
 done
-mkdir -p bench/results
-dotnet build -c Release src/Neurolink.Cli -v quiet -nologo >/dev/null
-neurolink=(dotnet src/Neurolink.Cli/bin/Release/net10.0/neurolink.dll)
-echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, ${seconds} s each"
+. bench/lib.sh
+build_cli
+echo "# $(machine), ${seconds} s each"
 
 declare -A reached runs
 drive() { # kind, name, seed, then learn drive options

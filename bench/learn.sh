@@ -16,10 +16,9 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/learn.sh [--seeds \"1 2 3\"]   (the driving task: bench/drive.sh)" >&2; exit 2 ;;
   esac
 done
-mkdir -p bench/results
-dotnet build -c Release src/Neurolink.Cli -v quiet -nologo >/dev/null
-neurolink=(dotnet src/Neurolink.Cli/bin/Release/net10.0/neurolink.dll)
-echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+. bench/lib.sh
+build_cli
+echo "# $(machine)"
 
 decode() { # name, seed, then learn decode options
   local name="$1" seed="$2"; shift 2

@@ -15,10 +15,9 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/loop.sh [--seconds S]" >&2; exit 2 ;;
   esac
 done
-mkdir -p bench/results
-dotnet build -c Release src/Neurolink.Cli -v quiet -nologo >/dev/null
-neurolink=(dotnet src/Neurolink.Cli/bin/Release/net10.0/neurolink.dll)
-echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, ${seconds} s each"
+. bench/lib.sh
+build_cli
+echo "# $(machine), ${seconds} s each"
 
 steal() { awk '/^cpu /{print $9}' /proc/stat; }   # jiffies the hypervisor gave to others
 run() { # name, then bench loop options

@@ -21,12 +21,11 @@ if ! /usr/bin/python3 -c "import brian2" 2>/dev/null; then
   echo "installing the peer: apt-get install -y python3-brian" >&2
   ${SUDO:-$( [ "$(id -u)" = 0 ] || echo sudo )} apt-get install -y python3-brian >/dev/null
 fi
-mkdir -p bench/results
+. bench/lib.sh
 out=bench/results/mass.json
 : > "$out"
-dotnet build -c Release src/Neurolink.Cli -v quiet -nologo >/dev/null
-neurolink=(dotnet src/Neurolink.Cli/bin/Release/net10.0/neurolink.dll)
-echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, brian2 $(/usr/bin/python3 -c 'import brian2; print(brian2.__version__)' 2>/dev/null)"
+build_cli
+echo "# $(machine), brian2 $(/usr/bin/python3 -c 'import brian2; print(brian2.__version__)' 2>/dev/null)"
 for n in 4000 40000; do
   for seed in $seeds; do
     "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed "$seed" | tee -a "$out"

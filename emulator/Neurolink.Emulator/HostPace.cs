@@ -74,7 +74,13 @@ public sealed class HostPace
             (_held, _origin, _waitingSince) = (true, clock, 0);
         }
 
-        if (Allowed(clock, binSamples))
+        bool allowed;
+        lock (_gate)
+        {
+            allowed = Allowed(clock, binSamples);
+        }
+
+        if (allowed)
         {
             _waitingSince = 0;
             return true;
@@ -110,12 +116,6 @@ public sealed class HostPace
     /// <summary>Acquisition stopped: the next start is held from where the clock then stands.</summary>
     internal void Reset() => _held = false;
 
-    private bool Allowed(ulong clock, ulong binSamples)
-    {
-        lock (_gate)
-        {
-            // Not attached: the first bin at once (nobody may ever report). Attached: not before the loop is ready.
-            return (_ready || !_attached) && clock < Math.Max(_host, _origin) + binSamples;
-        }
-    }
+    // Under _gate. Not attached: the first bin at once (nobody may ever report). Attached: not before the loop is ready.
+    private bool Allowed(ulong clock, ulong binSamples) => (_ready || !_attached) && clock < Math.Max(_host, _origin) + binSamples;
 }
