@@ -19,13 +19,12 @@ done
 build_cli
 echo "# $(machine), ${seconds} s each"
 
-steal() { awk '/^cpu /{print $9}' /proc/stat; }   # jiffies the hypervisor gave to others
 run() { # name, then bench loop options
   local name="$1"; shift
   echo "== $name"
   local s0; s0=$(steal)
   "${neurolink[@]}" bench loop --channels 1024 --neurons 10000 --seconds "$seconds" --json "bench/results/loop-$name.json" "$@"
-  echo "  CPU time stolen by the hypervisor during the run: $(( ($(steal) - s0) * 1000 / $(getconf CLK_TCK) )) ms (both cores)"
+  echo "  CPU time stolen by the hypervisor during the run: $(stolen_ms_since "$s0") ms (both cores)"
 }
 
 run in-process

@@ -12,6 +12,7 @@ public sealed partial class CpuMass
     public void SaveCheckpoint(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        Complete();
         var spikes = new int[SpikeCount];
         CopySpikes(spikes);
         var v = new float[_n];
@@ -32,6 +33,7 @@ public sealed partial class CpuMass
         ArgumentNullException.ThrowIfNull(stream);
 
         // Read everything before changing anything, so that a bad file leaves the state as it was.
+        Complete();
         MassState s = MassState.Read(stream, _net);
         _rewards.Replace(s.Rewards);
         _step = s.Step;
@@ -62,15 +64,16 @@ public sealed partial class CpuMass
         foreach (Chunk c in _chunks)
         {
             int n = 0;
+            int[] spikes = c.Spikes(_parity);
             foreach (int i in s.Spikes)
             {
                 if (i >= c.Lo && i < c.Hi)
                 {
-                    c.Spikes[n++] = i;
+                    spikes[n++] = i;
                 }
             }
 
-            c.SpikeCount = n;
+            c.SetCount(_parity, n);
         }
     }
 }

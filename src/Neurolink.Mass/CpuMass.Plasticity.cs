@@ -81,14 +81,13 @@ public sealed partial class CpuMass
     }
 
     /// <summary>Adds 1 to the traces of this chunk's neurons that spiked in the step before <paramref name="step"/>.</summary>
-    private void IncrementTraces(Chunk chunk, long step)
+    private void IncrementTraces(ReadOnlySpan<int> lastSpikes, long step)
     {
         for (int q = 0; q < _rules.Length; q++)
         {
             ref RuleState rule = ref _rules[q];
-            for (int s = 0; s < chunk.SpikeCount; s++)
+            foreach (int i in lastSpikes)
             {
-                int i = chunk.Spikes[s];
                 if (rule.Triplet)
                 {
                     rule.Pre2[i] = (float)(rule.Pre2At(i, step - 1) + 1);

@@ -48,6 +48,14 @@ public sealed partial class CpuMass : ISimulatedMass
     private long _arrived;     // barrier arrivals, never reset: phase p of step s completes at (2s + p) x threads
     private volatile bool _stop;
     private long _step;
+    private int _parity;       // which of each chunk's two spike lists holds the last step's spikes
+    private long _goStep;      // the step the workers are signalled to compute, and its parity (written before the signal)
+    private int _goParity;
+    private long _pendingEnd;  // arrivals that end the last step, when Step returned before the workers finished (0: none)
+    private readonly bool _lazyEnd;
+
+    /// <summary>How long a waiting thread spins tightly before it backs off: 20 us.</summary>
+    private static readonly long TightSpinTicks = System.Diagnostics.Stopwatch.Frequency / 50_000;
 
     /// <summary>Creates the backend; <paramref name="threads"/> 0 picks 1 below 20 000 neurons and every core above.</summary>
     public CpuMass(CompiledNetwork network, int threads = 0)
@@ -85,13 +93,14 @@ public sealed partial class CpuMass : ISimulatedMass
             // Ranges aligned to the vector width, so threads never share a cache line of state.
             int lo = Align((int)((long)_n * k / t));
             int hi = k == t - 1 ? _n : Align((int)((long)_n * (k + 1) / t));
-            _chunks[k] = new Chunk(lo, hi, new int[Math.Max(16, hi - lo)]);
+            _chunks[k] = new Chunk(lo, hi, Math.Max(16, hi - lo));
         }
 
         _splits = [Splits(network.Excitatory), Splits(network.Inhibitory)];
         _weights = [(float[])network.Excitatory.Weight.Clone(), (float[])network.Inhibitory.Weight.Clone()];
         _rewards = RewardHistory.For(network);
         SetUpPlasticity();
+        _lazyEnd = t > 1 && _rules.Length == 0;
         if (network.MaxDelaySteps > 0)
         {
             _slotCount = network.MaxDelaySteps + 1;
@@ -127,7 +136,7 @@ public sealed partial class CpuMass : ISimulatedMass
             int total = 0;
             foreach (Chunk c in _chunks)
             {
-                total += c.SpikeCount;
+                total += c.Count(_parity);
             }
 
             return total;
@@ -145,7 +154,11 @@ public sealed partial class CpuMass : ISimulatedMass
     }
 
     /// <inheritdoc/>
-    public void CopyV(Span<float> destination) => Decode(destination, null);
+    public void CopyV(Span<float> destination)
+    {
+        Complete();
+        Decode(destination, null);
+    }
 
     /// <summary>The plain membrane potentials and, when asked, the refractory steps left of every neuron.</summary>
     private void Decode(Span<float> v, Span<float> refractory)
@@ -202,19 +215,23 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         Vector256<float> refractory = Vector256.GreaterThan(v, Vector256.Create(Held - 0.5f));
         Vector256<float> next = v - Vector256<float>.One;
-        Vector256<float> counted = Vector256.ConditionalSelect(Vector256.GreaterThan(next, Vector256.Create(Held + 0.5f)), next, vr);
         Vector256<float> firing = Vector256.AndNot(Vector256.GreaterThan(integrated, vt), refractory);
         fired = firing.ExtractMostSignificantBits();
-        return Vector256.ConditionalSelect(refractory, counted, Vector256.ConditionalSelect(firing, fire, integrated));
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        {
+            // Blends on the comparisons' sign bits: no branch, whatever the JIT makes of ConditionalSelect.
+            Vector256<float> counted = System.Runtime.Intrinsics.X86.Avx.BlendVariable(vr, next, Vector256.GreaterThan(next, Vector256.Create(Held + 0.5f)));
+            return System.Runtime.Intrinsics.X86.Avx.BlendVariable(System.Runtime.Intrinsics.X86.Avx.BlendVariable(integrated, fire, firing), counted, refractory);
+        }
+
+        return Vector256.ConditionalSelect(refractory, Vector256.ConditionalSelect(Vector256.GreaterThan(next, Vector256.Create(Held + 0.5f)), next, vr), Vector256.ConditionalSelect(firing, fire, integrated));
     }
 
     /// <summary>What v becomes when a neuron fires: held for <paramref name="refSteps"/> steps, or at once free at the reset.</summary>
     private static float OnFire(float refSteps, float vr) => refSteps > 0 ? Held + refSteps : vr;
 
     /// <inheritdoc/>
-    public void Synchronize()
-    {
-    }
+    public void Synchronize() => Complete();
 
     /// <summary>Copies the last step's spiking neurons (ascending) into <paramref name="destination"/>; returns how many.</summary>
     public int CopySpikes(Span<int> destination)
@@ -222,8 +239,9 @@ public sealed partial class CpuMass : ISimulatedMass
         int at = 0;
         foreach (Chunk c in _chunks)
         {
-            c.Spikes.AsSpan(0, c.SpikeCount).CopyTo(destination[at..]);
-            at += c.SpikeCount;
+            int count = c.Count(_parity);
+            c.Spikes(_parity).AsSpan(0, count).CopyTo(destination[at..]);
+            at += count;
         }
 
         return at;
@@ -232,6 +250,7 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <summary>Adds <paramref name="counts"/>[c] x weight to the excitatory current of the neurons channel c drives (call between steps).</summary>
     public void InjectChannelCounts(ReadOnlySpan<byte> counts)
     {
+        Complete();
         SynapseRows inputs = _net.Inputs;
         int channels = Math.Min(counts.Length, inputs.RowStart.Length - 1);
         for (int c = 0; c < channels; c++)
@@ -249,23 +268,57 @@ public sealed partial class CpuMass : ISimulatedMass
     }
 
     /// <summary>Advances the network by one step.</summary>
+    /// <remarks>
+    /// Each chunk has two spike lists, used by turns, so that a thread may start the next step's
+    /// update (filling one list) while another still delivers this step's spikes (reading the
+    /// other). Without plasticity this returns as soon as the caller's own thread is done: the
+    /// other threads finish their deliveries meanwhile, and anything that reads or writes what
+    /// they may still be writing (the currents, the state, a checkpoint) waits for them first;
+    /// the next step's barrier waits for them anyway. With plasticity every thread reads the
+    /// others' traces while delivering, so the step ends when all threads have.
+    /// </remarks>
     public void Step()
     {
+        long step = _step;
+        int parity = _parity ^ 1;
         if (Threads == 1)
         {
-            Update(0);
-            Deliver(0);
+            Update(0, step, parity);
+            Deliver(0, step, parity);
+            _parity = parity;
             _step++;
             return;
         }
 
         // Phase 1: every thread updates its neurons; phase 2: every thread delivers all spikes to its targets.
+        (_goStep, _goParity) = (step, parity);
         long index = Interlocked.Increment(ref _go) - 1;
-        Update(0);
+        Update(0, step, parity);
         Arrive((2 * index) + 1);
-        Deliver(0);
-        Arrive((2 * index) + 2);
+        Deliver(0, step, parity);
+        long end = ((2 * index) + 2) * Threads;
+        Interlocked.Increment(ref _arrived);
+        if (_lazyEnd)
+        {
+            _pendingEnd = end;
+        }
+        else
+        {
+            WaitFor(ref _arrived, end); // before the step count moves on: the plasticity of every thread reads it
+        }
+
+        _parity = parity;
         _step++;
+    }
+
+    /// <summary>Waits for the other threads to finish the last step's deliveries, when <see cref="Step"/> did not.</summary>
+    private void Complete()
+    {
+        if (_pendingEnd != 0)
+        {
+            WaitFor(ref _arrived, _pendingEnd);
+            _pendingEnd = 0;
+        }
     }
 
     /// <summary>Advances the network by <paramref name="steps"/> steps.</summary>
@@ -280,6 +333,7 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <summary>Stops the worker threads.</summary>
     public void Dispose()
     {
+        Complete();
         _stop = true;
         Interlocked.Increment(ref _go);
         foreach (Thread w in _workers)
@@ -295,23 +349,19 @@ public sealed partial class CpuMass : ISimulatedMass
         long started = 0;
         while (true)
         {
-            var spin = default(SpinWait);
-            while (Volatile.Read(ref _go) == started)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-
+            WaitFor(ref _go, started + 1);
             started++;
             if (_stop)
             {
                 return;
             }
 
-            long index = started - 1;
-            Update(k);
+            long index = started - 1, step = _goStep;
+            int parity = _goParity;
+            Update(k, step, parity);
             Arrive((2 * index) + 1);
-            Deliver(k);
-            Arrive((2 * index) + 2);
+            Deliver(k, step, parity);
+            Interlocked.Increment(ref _arrived); // the step's end: the caller waits for it, this thread waits for the next signal
         }
     }
 
@@ -320,8 +370,39 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         long target = generation * Threads;
         Interlocked.Increment(ref _arrived);
+        WaitFor(ref _arrived, target);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="value"/> reaches <paramref name="target"/>: a tight spin for up to
+    /// <see cref="TightSpinTicks"/> (the other threads are a fraction of a step away, and
+    /// <see cref="SpinWait"/>'s growing back-off overshot their arrival by microseconds, more than a
+    /// small network's whole step: two threads ran 4000 neurons at half the speed of one), then
+    /// <see cref="SpinWait"/>, which yields the core to a thread that needs it.
+    /// </summary>
+    private static void WaitFor(ref long value, long target)
+    {
+        if (Volatile.Read(ref value) >= target)
+        {
+            return;
+        }
+
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + TightSpinTicks;
+        do
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                Thread.SpinWait(1);
+                if (Volatile.Read(ref value) >= target)
+                {
+                    return;
+                }
+            }
+        }
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until);
+
         var spin = default(SpinWait);
-        while (Volatile.Read(ref _arrived) < target)
+        while (Volatile.Read(ref value) < target)
         {
             spin.SpinOnce(sleep1Threshold: -1);
         }
@@ -329,19 +410,19 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>Integrates, thresholds and resets the neurons of chunk <paramref name="k"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Update(int k)
+    private void Update(int k, long step, int parity)
     {
         Chunk chunk = _chunks[k];
-        if (_rules.Length > 0 && _step > 0)
+        if (_rules.Length > 0 && step > 0)
         {
-            IncrementTraces(chunk, _step);
+            IncrementTraces(chunk.Spikes(parity ^ 1).AsSpan(0, chunk.Count(parity ^ 1)), step);
         }
 
         if (_slots is not null)
         {
             // The slot the last step filled arrives now, before integration: into the currents,
             // and cleared for its next turn. (Channel input given between steps is already in.)
-            int n = _n, slot = (int)((_step + _slotCount - 1) % _slotCount), lo = chunk.Lo, len = chunk.Hi - chunk.Lo;
+            int n = _n, slot = (int)((step + _slotCount - 1) % _slotCount), lo = chunk.Lo, len = chunk.Hi - chunk.Lo;
             Span<float> e = _slots.AsSpan((((slot * 2) + 0) * n) + lo, len);
             Span<float> i = _slots.AsSpan((((slot * 2) + 1) * n) + lo, len);
             System.Numerics.Tensors.TensorPrimitives.Add(_ge.AsSpan(lo, len), e, _ge.AsSpan(lo, len));
@@ -351,6 +432,7 @@ public sealed partial class CpuMass : ISimulatedMass
         }
 
         int count = 0;
+        int[] spikes = chunk.Spikes(parity);
         for (int p = 0; p < _populations.Length; p++)
         {
             PopulationRange range = _populations[p];
@@ -359,14 +441,14 @@ public sealed partial class CpuMass : ISimulatedMass
             {
                 count = range.Model switch
                 {
-                    LifCuba => UpdateLifCuba(in _lif[p], lo, hi, chunk.Spikes, count),
-                    LifCoba => UpdateLifCoba(in _coba[p], lo, hi, chunk.Spikes, count),
-                    _ => UpdateIzhikevich(in _izh[p], lo, hi, chunk.Spikes, count),
+                    LifCuba => UpdateLifCuba(in _lif[p], lo, hi, spikes, count),
+                    LifCoba => UpdateLifCoba(in _coba[p], lo, hi, spikes, count),
+                    _ => UpdateIzhikevich(in _izh[p], lo, hi, spikes, count),
                 };
             }
         }
 
-        chunk.SpikeCount = count;
+        chunk.SetCount(parity, count);
     }
 
     /// <remarks>
@@ -555,16 +637,17 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>Delivers every spike of this step to the targets in chunk <paramref name="k"/>'s range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Deliver(int k)
+    private void Deliver(int k, long step, int parity)
     {
         Chunk own = _chunks[k];
-        int slot = _slots is null ? 0 : (int)(_step % _slotCount);
-        PrefetchRows(k);
+        int slot = _slots is null ? 0 : (int)(step % _slotCount);
+        PrefetchRows(k, parity);
         foreach (Chunk c in _chunks)
         {
-            for (int s = 0; s < c.SpikeCount; s++)
+            int[] spikes = c.Spikes(parity);
+            for (int s = 0, count = c.Count(parity); s < count; s++)
             {
-                int pre = c.Spikes[s];
+                int pre = spikes[s];
                 Propagate(_net.Excitatory, _splits[0], pre, k, _ge, 0, slot);
                 Propagate(_net.Inhibitory, _splits[1], pre, k, _gi, 1, slot);
             }
@@ -572,9 +655,10 @@ public sealed partial class CpuMass : ISimulatedMass
 
         if (_rules.Length > 0)
         {
-            for (int s = 0; s < own.SpikeCount; s++)
+            int[] spikes = own.Spikes(parity);
+            for (int s = 0, count = own.Count(parity); s < count; s++)
             {
-                OnPost(own.Spikes[s]);
+                OnPost(spikes[s]);
             }
         }
 
@@ -586,7 +670,7 @@ public sealed partial class CpuMass : ISimulatedMass
     /// that a closed loop's 1 ms between frames leaves cold, and taking their misses one row at
     /// a time cost more than the rest of the step. Prefetches of all rows overlap those misses.
     /// </summary>
-    private unsafe void PrefetchRows(int k)
+    private unsafe void PrefetchRows(int k, int parity)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
         {
@@ -596,9 +680,10 @@ public sealed partial class CpuMass : ISimulatedMass
         const int PerLine = 64 / sizeof(int);
         foreach (Chunk c in _chunks)
         {
-            for (int s = 0; s < c.SpikeCount; s++)
+            int[] spikes = c.Spikes(parity);
+            for (int s = 0, count = c.Count(parity); s < count; s++)
             {
-                int pre = c.Spikes[s];
+                int pre = spikes[s];
                 for (int receptor = 0; receptor < 2; receptor++)
                 {
                     SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
@@ -709,14 +794,20 @@ public sealed partial class CpuMass : ISimulatedMass
         return splits;
     }
 
-    private sealed class Chunk(int lo, int hi, int[] spikes)
+    /// <summary>A thread's range of neurons and its two spike lists (by the parity of the step that filled them).</summary>
+    private sealed class Chunk(int lo, int hi, int capacity)
     {
+        private readonly int[][] _spikes = [new int[capacity], new int[capacity]];
+        private readonly int[] _counts = new int[2];
+
         public int Lo { get; } = lo;
 
         public int Hi { get; } = hi;
 
-        public int[] Spikes { get; } = spikes;
+        public int[] Spikes(int parity) => _spikes[parity];
 
-        public int SpikeCount { get; set; }
+        public int Count(int parity) => _counts[parity];
+
+        public void SetCount(int parity, int count) => _counts[parity] = count;
     }
 }

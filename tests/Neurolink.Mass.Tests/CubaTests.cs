@@ -66,4 +66,53 @@ public class CubaTests
         Assert.Equal(one.SelectMany(x => x), two.SelectMany(x => x));
         Assert.Equal(one.SelectMany(x => x), three.SelectMany(x => x));
     }
+
+    [Fact]
+    public void Threads_match_one_thread_when_input_and_reads_come_between_every_step()
+    {
+        // Without plasticity a step returns before the other threads finish delivering; input,
+        // reads of v and checkpoints between steps must wait for them. Delays use the slots.
+        NetworkSpec spec = Models.Cuba(3000, 5) with
+        {
+            Projections = [.. Models.Cuba(3000, 5).Projections.Select(p => p with { DelayMs = 0.3 })],
+            Inputs = [new InputSpec("exc", 0, 64, "one_to_one", 30)],
+        };
+        CompiledNetwork net = NetworkBuilder.Build(spec);
+        Assert.True(net.MaxDelaySteps > 0);
+        (List<int[]> spikes, List<float> v, byte[] checkpoint) Run(int threads)
+        {
+            using var mass = new CpuMass(net, threads);
+            var spikes = new List<int[]>();
+            var v = new List<float>();
+            var buffer = new int[net.NeuronCount];
+            var counts = new byte[64];
+            var rng = new Random(7);
+            var state = new float[net.NeuronCount];
+            for (int s = 0; s < 1500; s++)
+            {
+                rng.NextBytes(counts);
+                for (int c = 0; c < counts.Length; c++)
+                {
+                    counts[c] = (byte)(counts[c] % 3);
+                }
+
+                mass.InjectChannelCounts(counts);
+                mass.Step();
+                spikes.Add(buffer[..mass.CopySpikes(buffer)]);
+                mass.CopyV(state);
+                v.Add(state.Sum());
+            }
+
+            using var stream = new MemoryStream();
+            mass.SaveCheckpoint(stream);
+            return (spikes, v, stream.ToArray());
+        }
+
+        var one = Run(1);
+        var three = Run(3);
+        Assert.True(one.spikes.Sum(s => s.Length) > 1000);
+        Assert.Equal(one.spikes.SelectMany(x => x), three.spikes.SelectMany(x => x));
+        Assert.Equal(one.v, three.v);
+        Assert.Equal(one.checkpoint, three.checkpoint);
+    }
 }
