@@ -12,6 +12,7 @@ public sealed partial class CpuMass
     public void SaveCheckpoint(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        RefuseWhilePrepared("A checkpoint");
         Complete();
         var spikes = new int[SpikeCount];
         CopySpikes(spikes);
@@ -36,6 +37,7 @@ public sealed partial class CpuMass
         Complete();
         MassState s = MassState.Read(stream, _net);
         _rewards.Replace(s.Rewards);
+        _prepared = false; // everything the preparation computed is replaced
         _step = s.Step;
         Encode(s.V, s.Ref);
         s.Ge.CopyTo(_ge, 0);

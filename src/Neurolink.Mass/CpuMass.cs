@@ -101,6 +101,9 @@ public sealed partial class CpuMass : ISimulatedMass
         _rewards = RewardHistory.For(network);
         SetUpPlasticity();
         _lazyEnd = t > 1 && _rules.Length == 0;
+        (_driven, _undriven) = DrivenRanges(network);
+        _ahead = new int[Math.Max(16, _n)];
+        _drivenSpikes = new int[Math.Max(16, _n)];
         if (network.MaxDelaySteps > 0)
         {
             _slotCount = network.MaxDelaySteps + 1;
@@ -156,6 +159,7 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <inheritdoc/>
     public void CopyV(Span<float> destination)
     {
+        RefuseWhilePrepared("Reading v");
         Complete();
         Decode(destination, null);
     }
@@ -283,7 +287,15 @@ public sealed partial class CpuMass : ISimulatedMass
         int parity = _parity ^ 1;
         if (Threads == 1)
         {
-            Update(0, step, parity);
+            if (_prepared)
+            {
+                FinishPrepared(step, parity);
+            }
+            else
+            {
+                Update(0, step, parity);
+            }
+
             Deliver(0, step, parity);
             _parity = parity;
             _step++;
@@ -418,11 +430,23 @@ public sealed partial class CpuMass : ISimulatedMass
             IncrementTraces(chunk.Spikes(parity ^ 1).AsSpan(0, chunk.Count(parity ^ 1)), step);
         }
 
+        chunk.SetCount(parity, UpdateRange(chunk.Lo, chunk.Hi, step, chunk.Spikes(parity), 0));
+    }
+
+    /// <summary>
+    /// The update of neurons <paramref name="from"/> to <paramref name="to"/> (exclusive) at step
+    /// <paramref name="step"/>: their delayed input arrives, then they integrate, threshold and
+    /// reset; their spikes are appended (ascending) to <paramref name="spikes"/> after
+    /// <paramref name="count"/>. Returns the new count. Each neuron's update reads and writes only
+    /// its own state, so ranges may be updated in any order.
+    /// </summary>
+    private int UpdateRange(int from, int to, long step, int[] spikes, int count)
+    {
         if (_slots is not null)
         {
             // The slot the last step filled arrives now, before integration: into the currents,
             // and cleared for its next turn. (Channel input given between steps is already in.)
-            int n = _n, slot = (int)((step + _slotCount - 1) % _slotCount), lo = chunk.Lo, len = chunk.Hi - chunk.Lo;
+            int n = _n, slot = (int)((step + _slotCount - 1) % _slotCount), lo = from, len = to - from;
             Span<float> e = _slots.AsSpan((((slot * 2) + 0) * n) + lo, len);
             Span<float> i = _slots.AsSpan((((slot * 2) + 1) * n) + lo, len);
             System.Numerics.Tensors.TensorPrimitives.Add(_ge.AsSpan(lo, len), e, _ge.AsSpan(lo, len));
@@ -431,12 +455,10 @@ public sealed partial class CpuMass : ISimulatedMass
             i.Clear();
         }
 
-        int count = 0;
-        int[] spikes = chunk.Spikes(parity);
         for (int p = 0; p < _populations.Length; p++)
         {
             PopulationRange range = _populations[p];
-            int lo = Math.Max(range.Start, chunk.Lo), hi = Math.Min(range.Start + range.Count, chunk.Hi);
+            int lo = Math.Max(range.Start, from), hi = Math.Min(range.Start + range.Count, to);
             if (lo < hi)
             {
                 count = range.Model switch
@@ -448,7 +470,7 @@ public sealed partial class CpuMass : ISimulatedMass
             }
         }
 
-        chunk.SetCount(parity, count);
+        return count;
     }
 
     /// <remarks>
@@ -641,7 +663,11 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         Chunk own = _chunks[k];
         int slot = _slots is null ? 0 : (int)(step % _slotCount);
-        PrefetchRows(k, parity);
+        foreach (Chunk c in _chunks)
+        {
+            PrefetchRows(k, c.Spikes(parity).AsSpan(0, c.Count(parity)));
+        }
+
         foreach (Chunk c in _chunks)
         {
             int[] spikes = c.Spikes(parity);
@@ -670,7 +696,7 @@ public sealed partial class CpuMass : ISimulatedMass
     /// that a closed loop's 1 ms between frames leaves cold, and taking their misses one row at
     /// a time cost more than the rest of the step. Prefetches of all rows overlap those misses.
     /// </summary>
-    private unsafe void PrefetchRows(int k, int parity)
+    private unsafe void PrefetchRows(int k, ReadOnlySpan<int> spikes)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
         {
@@ -678,33 +704,28 @@ public sealed partial class CpuMass : ISimulatedMass
         }
 
         const int PerLine = 64 / sizeof(int);
-        foreach (Chunk c in _chunks)
+        foreach (int pre in spikes)
         {
-            int[] spikes = c.Spikes(parity);
-            for (int s = 0, count = c.Count(parity); s < count; s++)
+            for (int receptor = 0; receptor < 2; receptor++)
             {
-                int pre = spikes[s];
-                for (int receptor = 0; receptor < 2; receptor++)
+                SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
+                (int a, int b) = RowRange(rows, _splits[receptor], pre, k);
+                if (a >= b)
                 {
-                    SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
-                    (int a, int b) = RowRange(rows, _splits[receptor], pre, k);
-                    if (a >= b)
-                    {
-                        continue;
-                    }
-
-                    ref int target = ref MemoryMarshal.GetArrayDataReference(rows.Target);
-                    ref float weight = ref MemoryMarshal.GetArrayDataReference(_weights[receptor]);
-                    for (int x = a; x < b; x += PerLine)
-                    {
-                        System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref target, x)));
-                        System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref weight, x)));
-                    }
-
-                    // The last line, when the row ends in one the stride skipped.
-                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref target, b - 1)));
-                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref weight, b - 1)));
+                    continue;
                 }
+
+                ref int target = ref MemoryMarshal.GetArrayDataReference(rows.Target);
+                ref float weight = ref MemoryMarshal.GetArrayDataReference(_weights[receptor]);
+                for (int x = a; x < b; x += PerLine)
+                {
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref target, x)));
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref weight, x)));
+                }
+
+                // The last line, when the row ends in one the stride skipped.
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref target, b - 1)));
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref weight, b - 1)));
             }
         }
     }

@@ -27,7 +27,16 @@ public interface ISimulatedMass : IDisposable
     /// <summary>Advances the network by <paramref name="steps"/> steps.</summary>
     void Run(long steps);
 
-    /// <summary>Waits until every step asked for is done (a no-op on the CPU).</summary>
+    /// <summary>
+    /// Does ahead the part of the next step that channel input cannot change (the CPU backend on
+    /// one thread: the update of every neuron no channel drives), so that the next
+    /// <see cref="InjectChannelCounts"/> and <see cref="Step"/> take less time; until that step,
+    /// <see cref="CopyV"/> and <see cref="SaveCheckpoint"/> refuse. False, and nothing done,
+    /// where a backend cannot; its next step then does all the work.
+    /// </summary>
+    bool PrepareNextStep() => false;
+
+    /// <summary>Waits until every step asked for is done (on the CPU backend, the other threads' deliveries of the last step).</summary>
     void Synchronize();
 
     /// <summary>Copies the last step's spiking neurons (ascending) into <paramref name="destination"/>; returns how many.</summary>
