@@ -13,7 +13,6 @@ public static class LoopBenchCommand
     [
         ("Neurolink:Device", "--device/--channels"), ("Neurolink:Neurons", "--neurons"), ("Neurolink:Backend", "--backend"), ("Neurolink:DtMs", "--dt"),
         ("Neurolink:Threads", "--threads"), ("Neurolink:RealtimePriority", "--realtime"), ("Neurolink:PollMicroseconds", "--poll-us"),
-        ("Neurolink:WakeAheadMicroseconds", "--wake-ahead-us"),
     ];
 
     /// <summary>Builds the verb.</summary>
@@ -28,11 +27,10 @@ public static class LoopBenchCommand
         var threads = new Option<int>("--threads") { Description = "CPU backend threads (0: automatic)", DefaultValueFactory = _ => 0 };
         var realtime = new Option<int>("--realtime") { Description = "SCHED_FIFO priority of the reader and loop threads (Linux, root or CAP_SYS_NICE); 0: off", DefaultValueFactory = _ => 0 };
         var poll = new Option<int>("--poll-us") { Description = "Microseconds the loop thread polls for the next frame before blocking (0: blocks at once)", DefaultValueFactory = _ => 0 };
-        var wakeAhead = new Option<int>("--wake-ahead-us") { Description = "Microseconds before the next frame is due that the loop thread wakes and polls for it (0: the frame wakes it)", DefaultValueFactory = _ => NeurolinkOptions.DefaultWakeAheadMicroseconds };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the summary to this file" };
         var loop = new Command("loop", "Run the closed loop against a device (the in-process emulator by default) and report losses, deadline misses and loop latency")
         {
-            channels, neurons, seconds, device, backend, dt, threads, realtime, poll, wakeAhead, json,
+            channels, neurons, seconds, device, backend, dt, threads, realtime, poll, json,
         };
         loop.SetAction(async (result, cancellationToken) =>
         {
@@ -51,7 +49,6 @@ public static class LoopBenchCommand
                 Threads = result.GetValue(threads),
                 RealtimePriority = result.GetValue(realtime),
                 PollMicroseconds = result.GetValue(poll),
-                WakeAheadMicroseconds = result.GetValue(wakeAhead),
                 StatusIntervalMs = 0,
             };
             IReadOnlyList<string> problems = options.Problems();

@@ -67,9 +67,6 @@ public sealed class ClosedLoop : IDisposable
     private long _lastFinished;
     private long _allocated;
     private double _sampleRateHz;
-    private readonly FrameForecast _forecast = new();
-    private int _earlyFrames;   // frames that came before the forecast said they could (a device whose clock is not real time)
-    private long _caughtAhead;  // frames taken by polling after waking ahead
     private Exception? _fault;
 
     /// <summary>Creates the loop over an acquisition ring and a mass; <paramref name="driver"/> gives the current driver (it changes on reconnect).</summary>
@@ -292,20 +289,10 @@ public sealed class ClosedLoop : IDisposable
         try
         {
             long spin = _options.PollMicroseconds * Stopwatch.Frequency / 1_000_000;
-            long ahead = ShortSleep.Supported ? _options.WakeAheadMicroseconds * Stopwatch.Frequency / 1_000_000 : 0;
-            if (ahead > 0)
-            {
-                ShortSleep.TightenTimerSlack();
-            }
-
             _options.OnHandled?.Invoke(0); // ready for the first frame (a lockstep device makes none before)
             while (!_stop)
             {
-                if (ahead > 0 && _earlyFrames < MaxEarlyFrames && !consumer.Available && _forecast.NextDue != 0)
-                {
-                    WaitAhead(consumer, ahead);
-                }
-                else if (spin > 0)
+                if (spin > 0)
                 {
                     // Poll for the next frame for a while before blocking: no wake-up to wait for.
                     long until = Stopwatch.GetTimestamp() + spin;
@@ -327,7 +314,6 @@ public sealed class ClosedLoop : IDisposable
                         LossRecord loss = item.Loss;
                         if (loss.Kind == LossKind.LinkDown)
                         {
-                            _forecast.Reset(); // a new link, a new device clock
                             Interlocked.Increment(ref _linkDowns);
                         }
                         else
@@ -368,43 +354,6 @@ public sealed class ClosedLoop : IDisposable
         }
     }
 
-    /// <summary>Frames that may come early before the forecast is no longer used (a device on a virtual clock).</summary>
-    private const int MaxEarlyFrames = 20;
-
-    /// <summary>
-    /// Sleeps until <paramref name="ahead"/> before the next frame is forecast, then polls for it
-    /// until as long after: the frame is taken within a microsecond of its arrival instead of after
-    /// the wake-up of a blocked thread (tens of microseconds on a virtual machine), for about twice
-    /// <paramref name="ahead"/> of a core's time per frame. A later frame is waited for as usual;
-    /// one that comes during the sleep waits for its end (the sleep cannot be woken).
-    /// </summary>
-    private void WaitAhead(RingConsumer consumer, long ahead)
-    {
-        long due = _forecast.NextDue, now = Stopwatch.GetTimestamp();
-        if (due - ahead - now > Stopwatch.Frequency / 500)
-        {
-            return; // more than 2 ms away: block as usual (a loss record may come meanwhile)
-        }
-
-        ShortSleep.Until(due - ahead);
-        long until = due + ahead;
-        while (!consumer.Available && !_stop && Stopwatch.GetTimestamp() < until)
-        {
-            Thread.SpinWait(20);
-        }
-
-        if (consumer.Available)
-        {
-            Interlocked.Increment(ref _caughtAhead);
-        }
-    }
-
-    /// <summary>
-    /// Frames the loop took by polling after waking ahead of them (<see cref="ClosedLoopOptions.WakeAheadMicroseconds"/>),
-    /// and whether it gave the forecast up (frames kept coming far before it: a device clock not in real time).
-    /// </summary>
-    public (long Frames, bool GivenUp) WokeAhead => (Interlocked.Read(ref _caughtAhead), Volatile.Read(ref _earlyFrames) >= MaxEarlyFrames);
-
     private void OnCounts(in Frame frame, long received)
     {
         long taken = Stopwatch.GetTimestamp();
@@ -421,13 +370,6 @@ public sealed class ClosedLoop : IDisposable
         }
 
         double rate = _sampleRateHz > 0 ? _sampleRateHz : 30_000;
-        long due = _forecast.NextDue;
-        if (due != 0 && received < due - (Stopwatch.Frequency / 2_000))
-        {
-            _earlyFrames++; // 500 us before the forecast: the device's clock may not run in real time
-        }
-
-        _forecast.Arrived(received, frame.Header.SampleClock, counts.BinSamples, rate);
         int steps = (int)Math.Clamp(Math.Round(counts.BinSamples / rate * 1000 / _mass.Network.Spec.DtMs), 1, _options.MaxStepsPerFrame);
         Array.Clear(_counts);
         ReadOnlySpan<byte> c = counts.Counts;

@@ -118,16 +118,6 @@ public sealed record class ClosedLoopOptions
     /// </summary>
     public int PollMicroseconds { get; init; }
 
-    /// <summary>
-    /// How long before the next frame can arrive (forecast from the device's sample clock) the
-    /// loop thread wakes and polls for it, microseconds (0: it blocks until the frame wakes it).
-    /// Saves the wake-up for about twice this much of a core's time per frame; a frame that comes
-    /// more than this before the forecast (see <see cref="FrameForecast"/>: about one in twenty
-    /// comes before it) waits until the thread wakes. Linux only; given up after 20 frames 500 us
-    /// early (a device whose clock does not run in real time), and not used with a lockstep device.
-    /// </summary>
-    public int WakeAheadMicroseconds { get; init; }
-
     /// <summary>SCHED_FIFO priority of the loop thread on Linux (0: ordinary scheduling); see <see cref="Device.RealtimeScheduling"/>.</summary>
     public int RealtimePriority { get; init; }
 

@@ -127,7 +127,6 @@ public sealed class LoopRunner : IDisposable
         _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions
         {
             Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds,
-            WakeAheadMicroseconds = _opener.Emulator?.Pace is null ? _options.WakeAheadMicroseconds : 0, // a lockstep device's clock is not real time
             OnTrigger = (_recorder is null ? null : (TriggerHandler)RecordTrigger) + OnTrigger, // the recording's, then the task's
             OnFrame = OnFrame,
             OnHandled = _opener.Emulator?.Pace is { } pace ? pace.Report : null,
@@ -247,8 +246,6 @@ public sealed class LoopRunner : IDisposable
             LatencyMaxFrame = _loop is { } l && l.WorstFrames.Latency >= 0 ? l.WorstFrames.Latency : null,
             ComputeMaxFrame = _loop is { } c && c.WorstFrames.Compute >= 0 ? c.WorstFrames.Compute : null,
             WarmUpMs = Math.Round(_warmUp.TotalMilliseconds, 1),
-            WakeAheadFrames = _options.WakeAheadMicroseconds > 0 ? _loop?.WokeAhead.Frames ?? 0 : null,
-            WakeAheadGivenUp = _options.WakeAheadMicroseconds > 0 ? _loop?.WokeAhead.GivenUp ?? false : null,
             Device = _options.Device,
             Backend = _mass?.Backend ?? "",
             Neurons = net?.NeuronCount ?? 0,

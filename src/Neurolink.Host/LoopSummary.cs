@@ -52,12 +52,6 @@ public sealed record class LoopSummary
     /// <summary>Which handled frame had the largest loop's own part.</summary>
     [JsonPropertyName("compute_max_frame")] public long? ComputeMaxFrame { get; init; }
 
-    /// <summary>Frames the loop thread took by polling after waking ahead of them (WakeAheadMicroseconds); null when that is off.</summary>
-    [JsonPropertyName("wake_ahead_frames")] public long? WakeAheadFrames { get; init; }
-
-    /// <summary>True when waking ahead was given up: frames kept coming far before the forecast (a device clock not in real time).</summary>
-    [JsonPropertyName("wake_ahead_given_up")] public bool? WakeAheadGivenUp { get; init; }
-
     /// <summary>Time spent before the loop started on paying one-off costs (compiling the frame path ahead, the mass's first steps), ms.</summary>
     [JsonPropertyName("warm_up_ms")] public double WarmUpMs { get; init; }
 

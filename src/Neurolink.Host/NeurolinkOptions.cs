@@ -53,12 +53,6 @@ public sealed class NeurolinkOptions
     /// <summary>Microseconds the loop thread polls for the next frame before blocking (0: none; up to 2000). Saves the wake-up, holds a core.</summary>
     public int PollMicroseconds { get; set; }
 
-    /// <summary>Microseconds before the next frame is due that the loop thread wakes and polls for it (0: off; up to 1000). Saves the wake-up for about twice this much of a core per frame, but a frame that comes earlier than that waits until the thread wakes; Linux.</summary>
-    public int WakeAheadMicroseconds { get; set; } = DefaultWakeAheadMicroseconds;
-
-    /// <summary>The default of <see cref="WakeAheadMicroseconds"/>.</summary>
-    public const int DefaultWakeAheadMicroseconds = 0;
-
     /// <summary>Record the session into this directory (Open Ephys layout: raw samples, spike events, stimulation, losses); empty: no recording.</summary>
     public string? Record { get; set; }
 
@@ -130,11 +124,6 @@ public sealed class NeurolinkOptions
         if (PollMicroseconds is < 0 or > 2000)
         {
             problems.Add($"Neurolink:PollMicroseconds is {PollMicroseconds}: it must be 0 (block at once) to 2000");
-        }
-
-        if (WakeAheadMicroseconds is < 0 or > 1000)
-        {
-            problems.Add($"Neurolink:WakeAheadMicroseconds is {WakeAheadMicroseconds}: it must be 0 (off) to 1000");
         }
 
         if (Threads is < 0 or > 1024)

@@ -16,8 +16,8 @@ public sealed partial class CpuMass
 {
     private readonly (int Lo, int Hi)[] _driven;   // ranges of neurons some channel drives, ascending
     private readonly (int Lo, int Hi)[] _undriven; // the rest
-    private readonly int[] _ahead;                  // spikes of the undriven neurons, updated ahead
-    private readonly int[] _drivenSpikes;
+    private int[]? _ahead;                          // spikes of the undriven neurons, updated ahead (allocated at the first preparation)
+    private int[]? _drivenSpikes;
     private int _aheadCount;
     private bool _prepared;
 
@@ -42,6 +42,8 @@ public sealed partial class CpuMass
             return false;
         }
 
+        _ahead ??= new int[Math.Max(16, _n)];
+        _drivenSpikes ??= new int[Math.Max(16, _n)];
         int count = 0;
         foreach ((int lo, int hi) in _undriven)
         {
@@ -69,10 +71,11 @@ public sealed partial class CpuMass
     /// <summary>The step's update when it was prepared: the driven neurons now, then both spike lists merged in order.</summary>
     private void FinishPrepared(long step, int parity)
     {
+        int[] ahead = _ahead!, drivenSpikes = _drivenSpikes!;
         int driven = 0;
         foreach ((int lo, int hi) in _driven)
         {
-            driven = UpdateRange(lo, hi, step, _drivenSpikes, driven);
+            driven = UpdateRange(lo, hi, step, drivenSpikes, driven);
         }
 
         Chunk chunk = _chunks[0];
@@ -80,17 +83,17 @@ public sealed partial class CpuMass
         int a = 0, b = 0, n = 0;
         while (a < _aheadCount && b < driven)
         {
-            spikes[n++] = _ahead[a] < _drivenSpikes[b] ? _ahead[a++] : _drivenSpikes[b++];
+            spikes[n++] = ahead[a] < drivenSpikes[b] ? ahead[a++] : drivenSpikes[b++];
         }
 
         while (a < _aheadCount)
         {
-            spikes[n++] = _ahead[a++];
+            spikes[n++] = ahead[a++];
         }
 
         while (b < driven)
         {
-            spikes[n++] = _drivenSpikes[b++];
+            spikes[n++] = drivenSpikes[b++];
         }
 
         chunk.SetCount(parity, n);

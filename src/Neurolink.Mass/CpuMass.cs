@@ -102,8 +102,6 @@ public sealed partial class CpuMass : ISimulatedMass
         SetUpPlasticity();
         _lazyEnd = t > 1 && _rules.Length == 0;
         (_driven, _undriven) = DrivenRanges(network);
-        _ahead = new int[Math.Max(16, _n)];
-        _drivenSpikes = new int[Math.Max(16, _n)];
         if (network.MaxDelaySteps > 0)
         {
             _slotCount = network.MaxDelaySteps + 1;
