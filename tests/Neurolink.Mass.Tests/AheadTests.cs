@@ -9,47 +9,12 @@ public class AheadTests
         Inputs = [new InputSpec("exc", 0, 64, "one_to_one", 30), new InputSpec("inh", 64, 32, "one_to_one", 30)],
     });
 
-    private static (List<int[]> Spikes, List<float> V, byte[] Checkpoint, int Prepared) Run(CompiledNetwork net, bool prepare)
-    {
-        using var mass = new CpuMass(net, 1);
-        var spikes = new List<int[]>();
-        var v = new List<float>();
-        var buffer = new int[net.NeuronCount];
-        var state = new float[net.NeuronCount];
-        var counts = new byte[96];
-        var rng = new Random(3);
-        int prepared = 0;
-        for (int s = 0; s < 2000; s++)
-        {
-            rng.NextBytes(counts);
-            for (int c = 0; c < counts.Length; c++)
-            {
-                counts[c] = (byte)(counts[c] % 3);
-            }
-
-            mass.InjectChannelCounts(counts);
-            mass.Step();
-            spikes.Add(buffer[..mass.CopySpikes(buffer)]);
-            mass.CopyV(state);
-            v.Add(state.Sum());
-            if (prepare && mass.PrepareNextStep())
-            {
-                prepared++;
-            }
-        }
-
-        mass.Step();
-        using var stream = new MemoryStream();
-        mass.SaveCheckpoint(stream);
-        return (spikes, v, stream.ToArray(), prepared);
-    }
-
     [Fact]
     public void A_step_prepared_ahead_gives_exactly_the_step_done_at_once()
     {
         CompiledNetwork net = Network();
-        var atOnce = Run(net, prepare: false);
-        var ahead = Run(net, prepare: true);
+        DrivenRun atOnce = DrivenRun.Of(net, 1, 2000, seed: 3);
+        DrivenRun ahead = DrivenRun.Of(net, 1, 2000, prepare: true, seed: 3);
         Assert.Equal(2000, ahead.Prepared);
         Assert.True(atOnce.Spikes.Sum(s => s.Length) > 2000);
         Assert.Contains(atOnce.Spikes, s => s.Any(i => i < 64) && s.Any(i => i >= 64)); // driven and undriven spikes in one step, merged

@@ -79,40 +79,11 @@ public class CubaTests
         };
         CompiledNetwork net = NetworkBuilder.Build(spec);
         Assert.True(net.MaxDelaySteps > 0);
-        (List<int[]> spikes, List<float> v, byte[] checkpoint) Run(int threads)
-        {
-            using var mass = new CpuMass(net, threads);
-            var spikes = new List<int[]>();
-            var v = new List<float>();
-            var buffer = new int[net.NeuronCount];
-            var counts = new byte[64];
-            var rng = new Random(7);
-            var state = new float[net.NeuronCount];
-            for (int s = 0; s < 1500; s++)
-            {
-                rng.NextBytes(counts);
-                for (int c = 0; c < counts.Length; c++)
-                {
-                    counts[c] = (byte)(counts[c] % 3);
-                }
-
-                mass.InjectChannelCounts(counts);
-                mass.Step();
-                spikes.Add(buffer[..mass.CopySpikes(buffer)]);
-                mass.CopyV(state);
-                v.Add(state.Sum());
-            }
-
-            using var stream = new MemoryStream();
-            mass.SaveCheckpoint(stream);
-            return (spikes, v, stream.ToArray());
-        }
-
-        var one = Run(1);
-        var three = Run(3);
-        Assert.True(one.spikes.Sum(s => s.Length) > 1000);
-        Assert.Equal(one.spikes.SelectMany(x => x), three.spikes.SelectMany(x => x));
-        Assert.Equal(one.v, three.v);
-        Assert.Equal(one.checkpoint, three.checkpoint);
+        DrivenRun one = DrivenRun.Of(net, 1, 1500);
+        DrivenRun three = DrivenRun.Of(net, 3, 1500);
+        Assert.True(one.Spikes.Sum(s => s.Length) > 1000);
+        Assert.Equal(one.Spikes.SelectMany(x => x), three.Spikes.SelectMany(x => x));
+        Assert.Equal(one.V, three.V);
+        Assert.Equal(one.Checkpoint, three.Checkpoint);
     }
 }
