@@ -3,7 +3,8 @@
 # the CPU backend, loop latency from the last byte of a frame received to its trigger handed
 # to the transport. Three links to the emulator: in process, TCP (neurolink emulate --listen)
 # and a pseudo-terminal (neurolink emulate --pty, as a serial device); then the mass at
-# dt 0.1 ms (10 steps a frame) in process. As root it also runs TCP with the reader and loop
+# dt 0.1 ms (10 steps a frame) in process, and in process with the reader and loop threads not
+# pinned to one CPU (--cpu off; the default pins them to the last CPU). As root it also runs TCP with the reader and loop
 # threads under SCHED_FIFO (--realtime 20).
 # usage: bench/loop.sh [--seconds S]   (summaries in bench/results/loop-*.json)
 set -euo pipefail
@@ -43,3 +44,4 @@ run pty --device "$(grep -m1 serial "$pty_out")"
 kill $emu; wait $emu 2>/dev/null || true
 rm -f "$pty_out"
 run in-process-dt0.1 --dt 0.1
+run in-process-unpinned --cpu off

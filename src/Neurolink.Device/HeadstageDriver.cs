@@ -83,6 +83,9 @@ public sealed class HeadstageDriver : IDisposable
     /// <summary>Why the reader thread runs without real-time scheduling when it was asked for, or null.</summary>
     public string? RealtimeProblem { get; private set; }
 
+    /// <summary>Why the reader thread is not pinned to the CPU it was asked to be, or null.</summary>
+    public string? PinProblem { get; private set; }
+
     /// <summary>Bytes the reader thread has allocated since it started (zero per frame in steady state is the goal).</summary>
     public long ReaderAllocatedBytes => Volatile.Read(ref _readerAllocated);
 
@@ -448,6 +451,11 @@ public sealed class HeadstageDriver : IDisposable
         if (_options.RealtimePriority > 0)
         {
             RealtimeProblem = RealtimeScheduling.TryEnter(_options.RealtimePriority);
+        }
+
+        if (_options.Cpu >= 0)
+        {
+            PinProblem = ThreadPinning.TryPin(_options.Cpu);
         }
 
         try

@@ -11,4 +11,7 @@ public sealed record class HeadstageDriverOptions
 
     /// <summary>SCHED_FIFO priority of the reader thread on Linux (0: ordinary scheduling); see <see cref="RealtimeScheduling"/>.</summary>
     public int RealtimePriority { get; init; }
+
+    /// <summary>The CPU the reader thread is pinned to on Linux (-1: not pinned); see <see cref="ThreadPinning"/>.</summary>
+    public int Cpu { get; init; } = -1;
 }

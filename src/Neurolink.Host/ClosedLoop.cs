@@ -120,6 +120,9 @@ public sealed class ClosedLoop : IDisposable
     /// <summary>Why the loop thread runs without real-time scheduling, or null when it has it (or was not asked to).</summary>
     public string? RealtimeProblem { get; private set; }
 
+    /// <summary>Why the loop thread is not pinned to the CPU it was asked to be, or null.</summary>
+    public string? PinProblem { get; private set; }
+
     /// <summary>Bytes the loop thread has allocated, as of its last frame (steady state: it stops growing).</summary>
     public long AllocatedBytes => Volatile.Read(ref _allocated);
 
@@ -284,6 +287,11 @@ public sealed class ClosedLoop : IDisposable
         if (_options.RealtimePriority > 0)
         {
             RealtimeProblem = RealtimeScheduling.TryEnter(_options.RealtimePriority);
+        }
+
+        if (_options.Cpu >= 0)
+        {
+            PinProblem = ThreadPinning.TryPin(_options.Cpu);
         }
 
         try

@@ -65,6 +65,11 @@ public sealed class ClosedLoopService(
             Log.NoRealtime(logger, rt);
         }
 
+        if (runner.PinProblem is { } pin)
+        {
+            Log.NotPinned(logger, pin);
+        }
+
         foreach (string problem in runner.ArmProblems)
         {
             Log.ArmRefused(logger, problem);

@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "The reader and loop threads run without real-time scheduling: {Reason}; latency will suffer on a busy machine")]
     public static partial void NoRealtime(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "The reader and loop threads are not pinned to one CPU: {Reason}; latency will vary more")]
+    public static partial void NotPinned(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Prometheus metrics at {Url}")]
     public static partial void Prometheus(ILogger logger, string url);
 }

@@ -118,6 +118,9 @@ public sealed record class ClosedLoopOptions
     /// </summary>
     public int PollMicroseconds { get; init; }
 
+    /// <summary>The CPU the loop thread is pinned to on Linux (-1: not pinned); the reader's, so a frame is handed over on one core. See <see cref="Device.ThreadPinning"/>.</summary>
+    public int Cpu { get; init; } = -1;
+
     /// <summary>SCHED_FIFO priority of the loop thread on Linux (0: ordinary scheduling); see <see cref="Device.RealtimeScheduling"/>.</summary>
     public int RealtimePriority { get; init; }
 

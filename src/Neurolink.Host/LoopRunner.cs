@@ -28,6 +28,9 @@ public sealed class LoopRunner : IDisposable
     private volatile ClosedLoop? _armed; // the loop to arm on reconnects
     private bool _stopped, _disposed;
     private OpenEphysRecorder? _recorder;
+    private readonly int _cpu;      // the CPU of the reader and loop threads, or -1
+    private readonly bool _claimedAuto; // this runner holds the process's automatic pinning
+    private static int s_autoPinned; // 1 while a runner holds it: one loop per process is pinned by default, not every loop a test starts
 
     /// <summary>Creates a run from validated settings.</summary>
     /// <exception cref="ArgumentException">The settings have problems (all listed).</exception>
@@ -41,6 +44,19 @@ public sealed class LoopRunner : IDisposable
         }
 
         _options = options;
+        if (!string.Equals(options.LoopCpu.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            _cpu = options.ResolveLoopCpu();
+        }
+        else if (Interlocked.CompareExchange(ref s_autoPinned, 1, 0) == 0)
+        {
+            _claimedAuto = true;
+            _cpu = options.ResolveLoopCpu();
+        }
+        else
+        {
+            _cpu = -1; // another loop in this process holds the automatic CPU
+        }
     }
 
     /// <summary>The acquisition session (null before <see cref="Start"/>).</summary>
@@ -60,6 +76,9 @@ public sealed class LoopRunner : IDisposable
 
     /// <summary>Why the reader or loop thread runs without the real-time scheduling asked for, or null.</summary>
     public string? RealtimeProblem => _loop?.RealtimeProblem ?? _session?.Driver?.RealtimeProblem;
+
+    /// <summary>Why the reader or loop thread is not on the CPU <see cref="NeurolinkOptions.LoopCpu"/> named, or null (pinned, or not asked).</summary>
+    public string? PinProblem => _loop?.PinProblem ?? _session?.Driver?.PinProblem;
 
     /// <summary>Problems met while arming stimulation (program refused), newest last.</summary>
     public IReadOnlyList<string> ArmProblems { get; private set; } = [];
@@ -96,7 +115,7 @@ public sealed class LoopRunner : IDisposable
         _session = new AcquisitionSession(_ => _opener.Open(uri), new AcquisitionOptions
         {
             Streams = record ? StreamMask.Counts | StreamMask.Raw | StreamMask.Events : StreamMask.Counts,
-            Driver = new HeadstageDriverOptions { RealtimePriority = _options.RealtimePriority },
+            Driver = new HeadstageDriverOptions { RealtimePriority = _options.RealtimePriority, Cpu = _cpu },
             Configure = driver =>
             {
                 _opener.Emulator?.Pace?.Attach(); // a lockstep emulator waits for the loop's reports from the start
@@ -126,7 +145,7 @@ public sealed class LoopRunner : IDisposable
         _warmUp += Stopwatch.GetElapsedTime(warmStart);
         _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions
         {
-            Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds,
+            Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds, Cpu = _cpu,
             OnTrigger = (_recorder is null ? null : (TriggerHandler)RecordTrigger) + OnTrigger, // the recording's, then the task's
             OnFrame = OnFrame,
             OnHandled = _opener.Emulator?.Pace is { } pace ? pace.Report : null,
@@ -246,6 +265,7 @@ public sealed class LoopRunner : IDisposable
             LatencyMaxFrame = _loop is { } l && l.WorstFrames.Latency >= 0 ? l.WorstFrames.Latency : null,
             ComputeMaxFrame = _loop is { } c && c.WorstFrames.Compute >= 0 ? c.WorstFrames.Compute : null,
             WarmUpMs = Math.Round(_warmUp.TotalMilliseconds, 1),
+            LoopCpu = _cpu >= 0 && _loop is not null && PinProblem is null ? _cpu : null,
             Device = _options.Device,
             Backend = _mass?.Backend ?? "",
             Neurons = net?.NeuronCount ?? 0,
@@ -281,5 +301,9 @@ public sealed class LoopRunner : IDisposable
         _session?.Dispose();
         _mass?.Dispose();
         _opener.Dispose();
+        if (_claimedAuto)
+        {
+            Volatile.Write(ref s_autoPinned, 0);
+        }
     }
 }

@@ -52,6 +52,9 @@ public sealed record class LoopSummary
     /// <summary>Which handled frame had the largest loop's own part.</summary>
     [JsonPropertyName("compute_max_frame")] public long? ComputeMaxFrame { get; init; }
 
+    /// <summary>The CPU the reader and loop threads ran pinned to (LoopCpu); null when they were not.</summary>
+    [JsonPropertyName("loop_cpu")] public int? LoopCpu { get; init; }
+
     /// <summary>Time spent before the loop started on paying one-off costs (compiling the frame path ahead, the mass's first steps), ms.</summary>
     [JsonPropertyName("warm_up_ms")] public double WarmUpMs { get; init; }
 

@@ -50,6 +50,22 @@ public sealed class NeurolinkOptions
     /// </summary>
     public int RealtimePriority { get; set; }
 
+    /// <summary>
+    /// The CPU the reader and loop threads are pinned to, together (Linux): "auto" (the last CPU
+    /// the process may use, when it may use two or more), "off", or a CPU number. One core for
+    /// both hands each frame over without waking another, and keeps the scheduler from moving
+    /// them mid-run.
+    /// </summary>
+    public string LoopCpu { get; set; } = "auto";
+
+    /// <summary>The CPU <see cref="LoopCpu"/> names on this machine, or -1 for none (off, auto with fewer than two CPUs, not Linux).</summary>
+    public int ResolveLoopCpu() => LoopCpu.Trim().ToLowerInvariant() switch
+    {
+        "auto" => Neurolink.Device.ThreadPinning.DefaultCpu(),
+        "off" => -1,
+        string n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>Microseconds the loop thread polls for the next frame before blocking (0: none; up to 2000). Saves the wake-up, holds a core.</summary>
     public int PollMicroseconds { get; set; }
 
@@ -119,6 +135,20 @@ public sealed class NeurolinkOptions
         if (RealtimePriority is < 0 or > 99)
         {
             problems.Add($"Neurolink:RealtimePriority is {RealtimePriority}: it must be 0 (off) to 99");
+        }
+
+        string cpu = (LoopCpu ?? "").Trim().ToLowerInvariant();
+        if (cpu is not ("auto" or "off"))
+        {
+            IReadOnlyList<int> allowed = Neurolink.Device.ThreadPinning.AllowedCpus();
+            if (!int.TryParse(cpu, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n > 1023)
+            {
+                problems.Add($"Neurolink:LoopCpu is '{LoopCpu}': give auto (the last CPU this process may use), off, or a CPU number");
+            }
+            else if (allowed.Count > 0 && !allowed.Contains(n))
+            {
+                problems.Add($"Neurolink:LoopCpu is {n}: this process may use CPUs {string.Join(",", allowed)} only");
+            }
         }
 
         if (PollMicroseconds is < 0 or > 2000)
