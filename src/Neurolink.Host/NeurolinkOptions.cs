@@ -59,7 +59,7 @@ public sealed class NeurolinkOptions
     public string LoopCpu { get; set; } = "auto";
 
     /// <summary>The CPU <see cref="LoopCpu"/> names on this machine, or -1 for none (off, auto with fewer than two CPUs, not Linux).</summary>
-    public int ResolveLoopCpu() => LoopCpu.Trim().ToLowerInvariant() switch
+    public int ResolveLoopCpu() => (LoopCpu ?? "auto").Trim().ToLowerInvariant() switch
     {
         "auto" => Neurolink.Device.ThreadPinning.DefaultCpu(),
         "off" => -1,
@@ -137,7 +137,7 @@ public sealed class NeurolinkOptions
             problems.Add($"Neurolink:RealtimePriority is {RealtimePriority}: it must be 0 (off) to 99");
         }
 
-        string cpu = (LoopCpu ?? "").Trim().ToLowerInvariant();
+        string cpu = (LoopCpu ?? "auto").Trim().ToLowerInvariant();
         if (cpu is not ("auto" or "off"))
         {
             IReadOnlyList<int> allowed = Neurolink.Device.ThreadPinning.AllowedCpus();
