@@ -13,7 +13,8 @@ internal static class EmulatorUri
     {
         ArgumentNullException.ThrowIfNull(device);
         DeviceUri uri = DeviceUri.Parse(device);
-        if (uri.Kind != DeviceKind.Emulator || uri.Query.Split('&').Any(p => p.StartsWith(key + "=", StringComparison.Ordinal) || covering.Any(c => p.StartsWith(c + "=", StringComparison.Ordinal))))
+        // A key counts as given with or without a value ("seed=3", "seed").
+        if (uri.Kind != DeviceKind.Emulator || uri.Query.Split('&').Select(p => p.Split('=', 2)[0]).Any(name => name == key || covering.Contains(name)))
         {
             return uri.Text;
         }
