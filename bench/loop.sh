@@ -5,7 +5,7 @@
 # and a pseudo-terminal (neurolink emulate --pty, as a serial device); then the mass at
 # dt 0.1 ms (10 steps a frame) in process, and in process with the reader and loop threads not
 # pinned to one CPU (--cpu off; the default pins them to the last CPU). As root it also runs TCP with the reader and loop
-# threads under SCHED_FIFO (--realtime 20).
+# threads under SCHED_FIFO (--realtime 20), in process and over TCP.
 # usage: bench/loop.sh [--seconds S]   (summaries in bench/results/loop-*.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,7 @@ run() { # name, then bench loop options
 }
 
 run in-process
+[ "$(id -u)" = 0 ] && run in-process-realtime --realtime 20
 "${neurolink[@]}" emulate --listen tcp://127.0.0.1:7391 --channels 1024 >/dev/null 2>&1 &
 emu=$!
 trap 'kill $emu 2>/dev/null || true' EXIT
