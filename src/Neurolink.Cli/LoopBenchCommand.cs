@@ -27,7 +27,7 @@ public static class LoopBenchCommand
         var threads = new Option<int>("--threads") { Description = "CPU backend threads (0: automatic)", DefaultValueFactory = _ => 0 };
         var realtime = new Option<int>("--realtime") { Description = "SCHED_FIFO priority of the reader and loop threads (Linux, root or CAP_SYS_NICE); 0: off", DefaultValueFactory = _ => 0 };
         var poll = new Option<int>("--poll-us") { Description = "Microseconds the loop thread polls for the next frame before blocking (0: blocks at once)", DefaultValueFactory = _ => 0 };
-        var cpu = new Option<string>("--cpu") { Description = "CPU the reader and loop threads are pinned to, together (Linux): auto (the last one this process may use), off, or a number", DefaultValueFactory = _ => "auto" };
+        var cpu = new Option<string>("--cpu") { Description = "CPU the reader and loop threads are pinned to, together (Linux): auto (the last one this process may use), off, or a number", DefaultValueFactory = _ => NeurolinkOptions.CommandLoopCpu };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the summary to this file" };
         var loop = new Command("loop", "Run the closed loop against a device (the in-process emulator by default) and report losses, deadline misses and loop latency")
         {

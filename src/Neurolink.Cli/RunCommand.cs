@@ -89,6 +89,11 @@ public static class RunCommand
             ContentRootPath = Directory.GetCurrentDirectory(),
             Args = [],
         });
+        // The command's own defaults, under every source that may override them.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = [new("Neurolink:LoopCpu", NeurolinkOptions.CommandLoopCpu)],
+        });
         if (config is not null)
         {
             builder.Configuration.AddJsonFile(config.FullName, optional: false, reloadOnChange: false);

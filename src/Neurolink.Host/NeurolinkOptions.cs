@@ -54,9 +54,13 @@ public sealed class NeurolinkOptions
     /// The CPU the reader and loop threads are pinned to, together (Linux): "auto" (the last CPU
     /// the process may use, when it may use two or more), "off", or a CPU number. One core for
     /// both hands each frame over without waking another, and keeps the scheduler from moving
-    /// them mid-run.
+    /// them mid-run. "off" here, for a program that runs loops of its own; the <c>neurolink</c>
+    /// commands and the shipped <c>appsettings.json</c> give "auto".
     /// </summary>
-    public string LoopCpu { get; set; } = "auto";
+    public string LoopCpu { get; set; } = "off";
+
+    /// <summary>What the <c>neurolink</c> commands give <see cref="LoopCpu"/> unless told otherwise.</summary>
+    public const string CommandLoopCpu = "auto";
 
     /// <summary>The CPU <see cref="LoopCpu"/> names on this machine, or -1 for none (off, auto with fewer than two CPUs, not Linux).</summary>
     public int ResolveLoopCpu() => (LoopCpu ?? "auto").Trim().ToLowerInvariant() switch

@@ -7,7 +7,8 @@ public class LoopCpuTests
     [Fact]
     public void Loop_cpu_accepts_auto_off_or_a_cpu_this_process_may_use_and_names_the_problem_otherwise()
     {
-        Assert.Equal("auto", new NeurolinkOptions().LoopCpu);
+        Assert.Equal("off", new NeurolinkOptions().LoopCpu); // a program's own loops are left alone unless it asks
+        Assert.Equal("auto", NeurolinkOptions.CommandLoopCpu);
         Assert.Empty(new NeurolinkOptions { LoopCpu = "off" }.Problems());
         Assert.Equal(-1, new NeurolinkOptions { LoopCpu = "off" }.ResolveLoopCpu());
         Assert.Empty(new NeurolinkOptions { LoopCpu = " Auto " }.Problems());
