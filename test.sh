@@ -46,6 +46,8 @@ echo "== .NET tests: dotnet test Neurolink.sln -c Release -m:1"
 dotnet_out=$(dotnet test Neurolink.sln -c Release -m:1 -nologo 2>&1)
 dotnet_rc=$?
 echo "$dotnet_out" | grep -E "error|Failed |Passed!|Failed!" | head -n 40
+# Each failed test's message and the top of its stack, so that a failure (in CI too) can be read.
+echo "$dotnet_out" | grep -E -A8 "^ +Failed [A-Za-z]" | grep -v -- "^--$" | head -n 80
 while read -r line; do
   f=$(echo "$line" | sed -n 's/.*Failed: *\([0-9]*\),.*/\1/p')
   p=$(echo "$line" | sed -n 's/.*Passed: *\([0-9]*\),.*/\1/p')
