@@ -4,8 +4,8 @@
 # to the transport. Three links to the emulator: in process, TCP (neurolink emulate --listen)
 # and a pseudo-terminal (neurolink emulate --pty, as a serial device); then the mass at
 # dt 0.1 ms (10 steps a frame) in process, and in process with the reader and loop threads not
-# pinned to one CPU (--cpu off; the default pins them to the last CPU). As root it also runs TCP with the reader and loop
-# threads under SCHED_FIFO (--realtime 20), in process and over TCP.
+# pinned to one CPU (--cpu off; by default they share the last CPU). As root it also runs the
+# reader and loop threads under SCHED_FIFO (--realtime 20), in process and over TCP.
 # usage: bench/loop.sh [--seconds S]   (summaries in bench/results/loop-*.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -448,15 +448,7 @@ public sealed class HeadstageDriver : IDisposable
     private void ReadLoop()
     {
         string reason = "the device closed the link";
-        if (_options.RealtimePriority > 0)
-        {
-            RealtimeProblem = RealtimeScheduling.TryEnter(_options.RealtimePriority);
-        }
-
-        if (_options.Cpu >= 0)
-        {
-            PinProblem = ThreadPinning.TryPin(_options.Cpu);
-        }
+        (RealtimeProblem, PinProblem) = ThreadPinning.Place(_options.RealtimePriority, _options.Cpu);
 
         try
         {

@@ -76,6 +76,14 @@ public static partial class ThreadPinning
             : $"sched_setaffinity to CPU {cpu} failed (errno {errno})";
     }
 
+    /// <summary>
+    /// Places the calling thread as a latency-critical one (the reader, the closed loop): under
+    /// SCHED_FIFO at <paramref name="realtimePriority"/> (0: not) and on <paramref name="cpu"/>
+    /// (-1: anywhere). Returns why each was not done, or null where it was (or was not asked).
+    /// </summary>
+    public static (string? Realtime, string? Pin) Place(int realtimePriority, int cpu) =>
+        (realtimePriority > 0 ? RealtimeScheduling.TryEnter(realtimePriority) : null, cpu >= 0 ? TryPin(cpu) : null);
+
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
     private static partial int SetAffinity(int pid, nuint size, ulong[] mask);
 

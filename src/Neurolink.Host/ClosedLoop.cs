@@ -284,15 +284,7 @@ public sealed class ClosedLoop : IDisposable
     private void Run()
     {
         RingConsumer consumer = _consumer!;
-        if (_options.RealtimePriority > 0)
-        {
-            RealtimeProblem = RealtimeScheduling.TryEnter(_options.RealtimePriority);
-        }
-
-        if (_options.Cpu >= 0)
-        {
-            PinProblem = ThreadPinning.TryPin(_options.Cpu);
-        }
+        (RealtimeProblem, PinProblem) = ThreadPinning.Place(_options.RealtimePriority, _options.Cpu);
 
         try
         {

@@ -44,7 +44,7 @@ public sealed class LoopRunner : IDisposable
         }
 
         _options = options;
-        if (!string.Equals((options.LoopCpu ?? "auto").Trim(), "auto", StringComparison.OrdinalIgnoreCase))
+        if (!options.LoopCpuIsAuto)
         {
             _cpu = options.ResolveLoopCpu();
         }

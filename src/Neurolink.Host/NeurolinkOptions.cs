@@ -59,11 +59,17 @@ public sealed class NeurolinkOptions
     /// </summary>
     public string LoopCpu { get; set; } = "off";
 
+    /// <summary>True when <see cref="LoopCpu"/> is "auto" (in any case, with spaces).</summary>
+    public bool LoopCpuIsAuto => LoopCpuWord == "auto";
+
+    /// <summary><see cref="LoopCpu"/> as compared: trimmed, lower case, "off" when unset.</summary>
+    private string LoopCpuWord => (LoopCpu ?? "off").Trim().ToLowerInvariant();
+
     /// <summary>What the <c>neurolink</c> commands give <see cref="LoopCpu"/> unless told otherwise.</summary>
     public const string CommandLoopCpu = "auto";
 
     /// <summary>The CPU <see cref="LoopCpu"/> names on this machine, or -1 for none (off, auto with fewer than two CPUs, not Linux).</summary>
-    public int ResolveLoopCpu() => (LoopCpu ?? "auto").Trim().ToLowerInvariant() switch
+    public int ResolveLoopCpu() => LoopCpuWord switch
     {
         "auto" => Neurolink.Device.ThreadPinning.DefaultCpu(),
         "off" => -1,
@@ -141,7 +147,7 @@ public sealed class NeurolinkOptions
             problems.Add($"Neurolink:RealtimePriority is {RealtimePriority}: it must be 0 (off) to 99");
         }
 
-        string cpu = (LoopCpu ?? "auto").Trim().ToLowerInvariant();
+        string cpu = LoopCpuWord;
         if (cpu is not ("auto" or "off"))
         {
             IReadOnlyList<int> allowed = Neurolink.Device.ThreadPinning.AllowedCpus();

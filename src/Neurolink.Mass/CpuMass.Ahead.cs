@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Neurolink.Mass;
 
 /// <summary>
@@ -69,7 +66,7 @@ public sealed partial class CpuMass
     }
 
     /// <summary>The step's update when it was prepared: the driven neurons now, then both spike lists merged in order.</summary>
-    private void FinishPrepared(long step, int parity)
+    private void FinishPrepared(long step)
     {
         int[] ahead = _ahead!, drivenSpikes = _drivenSpikes!;
         int driven = 0;
@@ -79,7 +76,7 @@ public sealed partial class CpuMass
         }
 
         Chunk chunk = _chunks[0];
-        int[] spikes = chunk.Spikes(parity);
+        int[] spikes = chunk.Buffer(step);
         int a = 0, b = 0, n = 0;
         while (a < _aheadCount && b < driven)
         {
@@ -96,7 +93,7 @@ public sealed partial class CpuMass
             spikes[n++] = drivenSpikes[b++];
         }
 
-        chunk.SetCount(parity, n);
+        chunk.SetCount(step, n);
         _prepared = false;
     }
 
@@ -132,21 +129,5 @@ public sealed partial class CpuMass
         }
 
         return ([.. yes], [.. no]);
-    }
-
-    /// <summary>Asks the memory system for every cache line of <paramref name="span"/>.</summary>
-    private static unsafe void PrefetchLines<T>(ReadOnlySpan<T> span)
-        where T : unmanaged
-    {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || span.IsEmpty)
-        {
-            return;
-        }
-
-        ref T first = ref MemoryMarshal.GetReference(span);
-        for (int x = 0; x < span.Length; x += 64 / sizeof(T))
-        {
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref first, x)));
-        }
     }
 }

@@ -66,7 +66,7 @@ public sealed partial class CpuMass
         foreach (Chunk c in _chunks)
         {
             int n = 0;
-            int[] spikes = c.Spikes(_parity);
+            int[] spikes = c.Buffer(_step - 1); // the last step's list
             foreach (int i in s.Spikes)
             {
                 if (i >= c.Lo && i < c.Hi)
@@ -75,7 +75,7 @@ public sealed partial class CpuMass
                 }
             }
 
-            c.SetCount(_parity, n);
+            c.SetCount(_step - 1, n);
         }
     }
 }

@@ -48,9 +48,7 @@ public sealed partial class CpuMass : ISimulatedMass
     private long _arrived;     // barrier arrivals, never reset: phase p of step s completes at (2s + p) x threads
     private volatile bool _stop;
     private long _step;
-    private int _parity;       // which of each chunk's two spike lists holds the last step's spikes
-    private long _goStep;      // the step the workers are signalled to compute, and its parity (written before the signal)
-    private int _goParity;
+    private long _goStep;      // the step the workers are signalled to compute (written before the signal)
     private long _pendingEnd;  // arrivals that end the last step, when Step returned before the workers finished (0: none)
     private readonly bool _lazyEnd;
 
@@ -137,7 +135,7 @@ public sealed partial class CpuMass : ISimulatedMass
             int total = 0;
             foreach (Chunk c in _chunks)
             {
-                total += c.Count(_parity);
+                total += c.Of(_step - 1).Length;
             }
 
             return total;
@@ -241,9 +239,9 @@ public sealed partial class CpuMass : ISimulatedMass
         int at = 0;
         foreach (Chunk c in _chunks)
         {
-            int count = c.Count(_parity);
-            c.Spikes(_parity).AsSpan(0, count).CopyTo(destination[at..]);
-            at += count;
+            ReadOnlySpan<int> last = c.Of(_step - 1);
+            last.CopyTo(destination[at..]);
+            at += last.Length;
         }
 
         return at;
@@ -271,7 +269,7 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>Advances the network by one step.</summary>
     /// <remarks>
-    /// Each chunk has two spike lists, used by turns, so that a thread may start the next step's
+    /// Each chunk has two spike lists, used by turns (by the step's parity), so that a thread may start the next step's
     /// update (filling one list) while another still delivers this step's spikes (reading the
     /// other). Without plasticity this returns as soon as the caller's own thread is done: the
     /// other threads finish their deliveries meanwhile, and anything that reads or writes what
@@ -282,30 +280,28 @@ public sealed partial class CpuMass : ISimulatedMass
     public void Step()
     {
         long step = _step;
-        int parity = _parity ^ 1;
         if (Threads == 1)
         {
             if (_prepared)
             {
-                FinishPrepared(step, parity);
+                FinishPrepared(step);
             }
             else
             {
-                Update(0, step, parity);
+                Update(0, step);
             }
 
-            Deliver(0, step, parity);
-            _parity = parity;
+            Deliver(0, step);
             _step++;
             return;
         }
 
         // Phase 1: every thread updates its neurons; phase 2: every thread delivers all spikes to its targets.
-        (_goStep, _goParity) = (step, parity);
+        _goStep = step;
         long index = Interlocked.Increment(ref _go) - 1;
-        Update(0, step, parity);
+        Update(0, step);
         Arrive((2 * index) + 1);
-        Deliver(0, step, parity);
+        Deliver(0, step);
         long end = ((2 * index) + 2) * Threads;
         Interlocked.Increment(ref _arrived);
         if (_lazyEnd)
@@ -317,7 +313,6 @@ public sealed partial class CpuMass : ISimulatedMass
             WaitFor(ref _arrived, end); // before the step count moves on: the plasticity of every thread reads it
         }
 
-        _parity = parity;
         _step++;
     }
 
@@ -367,10 +362,9 @@ public sealed partial class CpuMass : ISimulatedMass
             }
 
             long index = started - 1, step = _goStep;
-            int parity = _goParity;
-            Update(k, step, parity);
+            Update(k, step);
             Arrive((2 * index) + 1);
-            Deliver(k, step, parity);
+            Deliver(k, step);
             Interlocked.Increment(ref _arrived); // the step's end: the caller waits for it, this thread waits for the next signal
         }
     }
@@ -420,15 +414,15 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>Integrates, thresholds and resets the neurons of chunk <paramref name="k"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Update(int k, long step, int parity)
+    private void Update(int k, long step)
     {
         Chunk chunk = _chunks[k];
         if (_rules.Length > 0 && step > 0)
         {
-            IncrementTraces(chunk.Spikes(parity ^ 1).AsSpan(0, chunk.Count(parity ^ 1)), step);
+            IncrementTraces(chunk.Of(step - 1), step);
         }
 
-        chunk.SetCount(parity, UpdateRange(chunk.Lo, chunk.Hi, step, chunk.Spikes(parity), 0));
+        chunk.SetCount(step, UpdateRange(chunk.Lo, chunk.Hi, step, chunk.Buffer(step), 0));
     }
 
     /// <summary>
@@ -657,21 +651,19 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>Delivers every spike of this step to the targets in chunk <paramref name="k"/>'s range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Deliver(int k, long step, int parity)
+    private void Deliver(int k, long step)
     {
         Chunk own = _chunks[k];
         int slot = _slots is null ? 0 : (int)(step % _slotCount);
         foreach (Chunk c in _chunks)
         {
-            PrefetchRows(k, c.Spikes(parity).AsSpan(0, c.Count(parity)));
+            PrefetchRows(k, c.Of(step));
         }
 
         foreach (Chunk c in _chunks)
         {
-            int[] spikes = c.Spikes(parity);
-            for (int s = 0, count = c.Count(parity); s < count; s++)
+            foreach (int pre in c.Of(step))
             {
-                int pre = spikes[s];
                 Propagate(_net.Excitatory, _splits[0], pre, k, _ge, 0, slot);
                 Propagate(_net.Inhibitory, _splits[1], pre, k, _gi, 1, slot);
             }
@@ -679,10 +671,9 @@ public sealed partial class CpuMass : ISimulatedMass
 
         if (_rules.Length > 0)
         {
-            int[] spikes = own.Spikes(parity);
-            for (int s = 0, count = own.Count(parity); s < count; s++)
+            foreach (int post in own.Of(step))
             {
-                OnPost(spikes[s]);
+                OnPost(post);
             }
         }
 
@@ -694,38 +685,37 @@ public sealed partial class CpuMass : ISimulatedMass
     /// that a closed loop's 1 ms between frames leaves cold, and taking their misses one row at
     /// a time cost more than the rest of the step. Prefetches of all rows overlap those misses.
     /// </summary>
-    private unsafe void PrefetchRows(int k, ReadOnlySpan<int> spikes)
+    private void PrefetchRows(int k, ReadOnlySpan<int> spikes)
     {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
-        {
-            return;
-        }
-
-        const int PerLine = 64 / sizeof(int);
         foreach (int pre in spikes)
         {
             for (int receptor = 0; receptor < 2; receptor++)
             {
                 SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
                 (int a, int b) = RowRange(rows, _splits[receptor], pre, k);
-                if (a >= b)
-                {
-                    continue;
-                }
-
-                ref int target = ref MemoryMarshal.GetArrayDataReference(rows.Target);
-                ref float weight = ref MemoryMarshal.GetArrayDataReference(_weights[receptor]);
-                for (int x = a; x < b; x += PerLine)
-                {
-                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref target, x)));
-                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref weight, x)));
-                }
-
-                // The last line, when the row ends in one the stride skipped.
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref target, b - 1)));
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref weight, b - 1)));
+                PrefetchLines<int>(rows.Target.AsSpan(a, b - a));
+                PrefetchLines<float>(_weights[receptor].AsSpan(a, b - a));
             }
         }
+    }
+
+    /// <summary>Asks the memory system for every cache line of <paramref name="span"/> (nothing where SSE is not there).</summary>
+    private static unsafe void PrefetchLines<T>(ReadOnlySpan<T> span)
+        where T : unmanaged
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || span.IsEmpty)
+        {
+            return;
+        }
+
+        ref T first = ref MemoryMarshal.GetReference(span);
+        for (int x = 0; x < span.Length; x += 64 / sizeof(T))
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref first, x)));
+        }
+
+        // The last line, when the span ends in one the stride skipped.
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref first, span.Length - 1)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -813,7 +803,7 @@ public sealed partial class CpuMass : ISimulatedMass
         return splits;
     }
 
-    /// <summary>A thread's range of neurons and its two spike lists (by the parity of the step that filled them).</summary>
+    /// <summary>A thread's range of neurons and its two spike lists, by the parity of the step that fills them.</summary>
     private sealed class Chunk(int lo, int hi, int capacity)
     {
         private readonly int[][] _spikes = [new int[capacity], new int[capacity]];
@@ -823,10 +813,12 @@ public sealed partial class CpuMass : ISimulatedMass
 
         public int Hi { get; } = hi;
 
-        public int[] Spikes(int parity) => _spikes[parity];
+        /// <summary>The list step <paramref name="step"/> fills.</summary>
+        public int[] Buffer(long step) => _spikes[step & 1];
 
-        public int Count(int parity) => _counts[parity];
+        /// <summary>The spikes of step <paramref name="step"/> (this step's or the last: the two lists hold no more).</summary>
+        public ReadOnlySpan<int> Of(long step) => _spikes[step & 1].AsSpan(0, _counts[step & 1]);
 
-        public void SetCount(int parity, int count) => _counts[parity] = count;
+        public void SetCount(long step, int count) => _counts[step & 1] = count;
     }
 }
