@@ -5,6 +5,8 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 
+using static Neurolink.Mass.CurrentFrame;
+
 namespace Neurolink.Mass.Gpu;
 
 /// <summary>Where the GPU backend's kernels run.</summary>
@@ -109,6 +111,7 @@ public sealed class GpuMass : ISimulatedMass
     private readonly Accelerator _acc;
     private readonly AcceleratorStream _stream;
     private readonly CompiledNetwork _net;
+    private readonly CurrentFrame _frame;
     private readonly int _n, _words, _blockSteps, _warps, _slotCount;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _v, _u, _ge, _gi, _ref, _slots, _inWeight;
     private readonly MemoryBuffer1D<byte, Stride1D.Dense> _population, _counts;
@@ -129,7 +132,7 @@ public sealed class GpuMass : ISimulatedMass
     private readonly Action<AcceleratorStream, Index1D, NeuronViews, SpikeViews, PlasticViews, StepArgs> _update;
     private readonly Action<AcceleratorStream, Index1D, RowViews, RowViews, NeuronViews, SpikeViews, PlasticViews, StepArgs> _deliver;
     private readonly Action<AcceleratorStream, Index1D, RowViews, RowViews, SpikeViews, PlasticViews, StepArgs> _potentiate;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>> _inject;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, float> _inject;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, PlasticViews, int, int, int> _settleAll;
     private readonly PageLockedArray1D<byte>[] _countStaging;
     private readonly PageLockedArray1D<uint>[] _recordHost;
@@ -148,6 +151,7 @@ public sealed class GpuMass : ISimulatedMass
         ArgumentNullException.ThrowIfNull(network);
         options ??= new GpuMassOptions();
         _net = network;
+        _frame = CurrentFrame.For(network);
         _n = network.NeuronCount;
         _words = (_n + 31) / 32;
         _onSpikes = options.OnSpikes;
@@ -219,7 +223,7 @@ public sealed class GpuMass : ISimulatedMass
         _update = _acc.LoadAutoGroupedKernel<Index1D, NeuronViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Update);
         _deliver = _acc.LoadAutoGroupedKernel<Index1D, RowViews, RowViews, NeuronViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Deliver);
         _potentiate = _acc.LoadAutoGroupedKernel<Index1D, RowViews, RowViews, SpikeViews, PlasticViews, StepArgs>(Kernels.Potentiate);
-        _inject = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>>(Kernels.Inject);
+        _inject = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, float>(Kernels.Inject);
         _settleAll = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, PlasticViews, int, int, int>(Kernels.SettleAll);
         _acc.Synchronize();
         Backend = GpuDevices.Describe(_acc);
@@ -272,7 +276,7 @@ public sealed class GpuMass : ISimulatedMass
         span.Clear();
         counts[..Math.Min(counts.Length, span.Length)].CopyTo(span);
         _counts.View.CopyFromPageLockedAsync(_stream, staging);
-        _inject(_stream, inputs.Count, _inChannel.View, _inTarget.View, _inWeight.View, _counts.View, _ge.View);
+        _inject(_stream, inputs.Count, _inChannel.View, _inTarget.View, _inWeight.View, _counts.View, _ge.View, _frame.InverseBefore(0, _step));
     }
 
     /// <inheritdoc/>
@@ -281,6 +285,7 @@ public sealed class GpuMass : ISimulatedMass
         ObjectDisposedException.ThrowIf(_disposed, this);
         long s = _step;
         int row = (int)(s % _blockSteps), half = (int)((s / _blockSteps) & 1);
+        FrameFactors f = _frame.At(s);
         var args = new StepArgs
         {
             Neurons = _n,
@@ -292,6 +297,17 @@ public sealed class GpuMass : ISimulatedMass
             SlotCount = _slotCount,
             RecordRow = (((long)half * _blockSteps) + row) * _words,
             Warps = _warps,
+            FramedE = _frame.Framed[0] ? 1 : 0,
+            FramedI = _frame.Framed[1] ? 1 : 0,
+            Restarts = f.Restarts ? 1 : 0,
+            ScaleE = f.ScaleE,
+            ScaleI = f.ScaleI,
+            RestartE = f.RestartE,
+            RestartI = f.RestartI,
+            InverseAtE = f.InverseAtE,
+            InverseAtI = f.InverseAtI,
+            InverseNextE = f.InverseNextE,
+            InverseNextI = f.InverseNextI,
         };
         if (row == 0 && s >= 2L * _blockSteps)
         {

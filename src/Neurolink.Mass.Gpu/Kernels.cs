@@ -95,6 +95,13 @@ internal struct StepArgs
     public int SlotCount;
     public long RecordRow;  // offset of this step's row in Record
     public int Warps;       // delivery: the grid is this many warps of 32 threads
+
+    // The currents' frame (CurrentFrame), per receptor E and I: the stored G times Scale is the
+    // current this step integrates; a framed receptor's G is rescaled by Restart when Restarts is
+    // 1, takes delayed input times InverseAt, and is not decayed per neuron; the delivery of this
+    // step's spikes adds weight times InverseNext.
+    public int FramedE, FramedI, Restarts;
+    public float ScaleE, ScaleI, RestartE, RestartI, InverseAtE, InverseAtI, InverseNextE, InverseNextI;
 }
 
 /// <summary>
@@ -142,12 +149,18 @@ internal static class Kernels
             }
         }
 
-        float ge = n.Ge[i], gi = n.Gi[i];
+        float ge = n.Ge[i], gi = n.Gi[i]; // as stored: in the frame where a receptor is framed
+        if (a.Restarts != 0)
+        {
+            ge *= a.RestartE;
+            gi *= a.RestartI;
+        }
+
         if (a.Delayed != 0)
         {
             long e = a.Arrive + i, inh = a.Arrive + a.Neurons + i;
-            ge += s.Slots[e];
-            gi += s.Slots[inh];
+            ge += s.Slots[e] * a.InverseAtE;
+            gi += s.Slots[inh] * a.InverseAtI;
             s.Slots[e] = 0;
             s.Slots[inh] = 0;
         }
@@ -158,7 +171,7 @@ internal static class Kernels
         if (c.Kind == ModelConstants.Izhikevich)
         {
             float u = n.U[i];
-            float current = ge + gi + c.X4;
+            float current = (ge * a.ScaleE) + (gi * a.ScaleI) + c.X4;
             float vNext = v + (c.X0 * ((((0.04f * v) + 5f) * v) + 140f - u + current));
             float uNext = u + (c.X0 * c.X1 * ((c.X2 * v) - u));
             fired = vNext >= c.Vt;
@@ -173,12 +186,13 @@ internal static class Kernels
             {
                 if (c.Kind == ModelConstants.Cuba)
                 {
-                    v = c.El + ((v - c.El) * c.X0) + (ge * c.X1) + (gi * c.X2);
+                    v = c.El + ((v - c.El) * c.X0) + (ge * (c.X1 * a.ScaleE)) + (gi * (c.X2 * a.ScaleI));
                 }
                 else
                 {
-                    float total = c.X0 + ge + gi;
-                    float vInf = ((c.X0 * c.El) + (ge * c.X1) + (gi * c.X2) + c.X3) / total;
+                    float geNow = ge * a.ScaleE, giNow = gi * a.ScaleI;
+                    float total = c.X0 + geNow + giNow;
+                    float vInf = ((c.X0 * c.El) + (geNow * c.X1) + (giNow * c.X2) + c.X3) / total;
                     v = vInf + ((v - vInf) * XMath.Exp(total * -c.X4));
                 }
             }
@@ -188,8 +202,16 @@ internal static class Kernels
             n.Ref[i] = fired ? c.RefSteps : XMath.Max(r - 1f, 0f);
         }
 
-        n.Ge[i] = ge * c.De;
-        n.Gi[i] = gi * c.Di;
+        bool changed = a.Restarts != 0 || a.Delayed != 0;
+        if (a.FramedE == 0 || changed)
+        {
+            n.Ge[i] = a.FramedE == 0 ? ge * c.De : ge;
+        }
+
+        if (a.FramedI == 0 || changed)
+        {
+            n.Gi[i] = a.FramedI == 0 ? gi * c.Di : gi;
+        }
         if (fired)
         {
             s.List[Atomic.Add(ref s.Counters[a.Parity], 1)] = i;
@@ -226,8 +248,8 @@ internal static class Kernels
         for (int k = group; k < count; k += groups)
         {
             int pre = s.List[k];
-            Row(exc, pre, lane, width, n.Ge, s.Slots, a, 0);
-            Row(inh, pre, lane, width, n.Gi, s.Slots, a, 1);
+            Row(exc, pre, lane, width, n.Ge, s.Slots, a, 0, a.InverseNextE);
+            Row(inh, pre, lane, width, n.Gi, s.Slots, a, 1, a.InverseNextI);
             if (p.Rules > 0)
             {
                 // As on the CPU: the spike was delivered with the weight it found, then the weight learns.
@@ -435,8 +457,8 @@ internal static class Kernels
 
     private static double Decay(ArrayView<double> tables, int at, int length, int age) => age < length ? tables[at + age] : 0;
 
-    /// <summary>Adds counts[channel[j]] x weight[j] to the excitatory current of target[j], one input synapse per thread.</summary>
-    public static void Inject(Index1D j, ArrayView<int> channel, ArrayView<int> target, ArrayView<float> weight, ArrayView<byte> counts, ArrayView<float> ge)
+    /// <summary>Adds counts[channel[j]] x weight[j] to the excitatory current of target[j] (times the frame's inverse), one input synapse per thread.</summary>
+    public static void Inject(Index1D j, ArrayView<int> channel, ArrayView<int> target, ArrayView<float> weight, ArrayView<byte> counts, ArrayView<float> ge, float inverse)
     {
         if (j >= target.Length)
         {
@@ -446,18 +468,18 @@ internal static class Kernels
         int count = counts[channel[j]];
         if (count != 0)
         {
-            Atomic.Add(ref ge[target[j]], count * weight[j]);
+            Atomic.Add(ref ge[target[j]], count * weight[j] * inverse);
         }
     }
 
-    private static void Row(RowViews rows, int pre, int lane, int width, ArrayView<float> current, ArrayView<float> slots, StepArgs a, int receptor)
+    private static void Row(RowViews rows, int pre, int lane, int width, ArrayView<float> current, ArrayView<float> slots, StepArgs a, int receptor, float inverse)
     {
         int end = rows.RowStart[pre + 1];
         if (a.Delayed == 0)
         {
             for (int j = rows.RowStart[pre] + lane; j < end; j += width)
             {
-                Atomic.Add(ref current[rows.Target[j]], rows.Weight[j]);
+                Atomic.Add(ref current[rows.Target[j]], rows.Weight[j] * inverse);
             }
         }
         else

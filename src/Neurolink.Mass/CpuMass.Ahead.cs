@@ -44,7 +44,7 @@ public sealed partial class CpuMass
         int count = 0;
         foreach ((int lo, int hi) in _undriven)
         {
-            count = UpdateRange(lo, hi, _step, _ahead, count);
+            count = UpdateRange(0, lo, hi, _step, _ahead, count);
         }
 
         _aheadCount = count;
@@ -72,8 +72,10 @@ public sealed partial class CpuMass
         int driven = 0;
         foreach ((int lo, int hi) in _driven)
         {
-            driven = UpdateRange(lo, hi, step, drivenSpikes, driven);
+            driven = UpdateRange(0, lo, hi, step, drivenSpikes, driven);
         }
+
+        Release(0, step);
 
         Chunk chunk = _chunks[0];
         int[] spikes = chunk.Buffer(step);

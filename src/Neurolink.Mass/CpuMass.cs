@@ -1,4 +1,5 @@
 using System.Numerics;
+using static Neurolink.Mass.CurrentFrame;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -24,14 +25,18 @@ public sealed partial class CpuMass : ISimulatedMass
     private readonly CompiledNetwork _net;
     private readonly int _n;
     /// <summary>
-    /// A LIF neuron in its refractory period holds v at its reset, so v carries no information
-    /// then: <see cref="_v"/> holds <see cref="Held"/> + the steps left instead, and the state is
-    /// three arrays, not four (a quarter less memory traffic per step, the limit at every size).
-    /// <see cref="V"/>, <see cref="CopyV"/> and checkpoints give the plain v and steps left.
+    /// What v holds while a LIF neuron is refractory: minus infinity, which integration leaves
+    /// minus infinity and which never crosses a threshold, so the update needs no test for it
+    /// (the state is three arrays, and the update one comparison). The neuron's release at the
+    /// reset is queued (<see cref="Holds"/>); <see cref="V"/>, <see cref="CopyV"/> and checkpoints
+    /// give the plain v (the reset) and the steps left.
     /// </summary>
-    private const float Held = 1 << 20;
+    private const float Held = float.NegativeInfinity;
 
-    private readonly float[] _v, _ge, _gi;
+    private readonly float[] _v;
+    /// <summary>The currents, kept in <see cref="_frame"/> (the stored G, not the current itself, where a receptor is framed).</summary>
+    private readonly float[] _ge, _gi;
+    private readonly CurrentFrame _frame;
     private readonly float[] _vOut; // decoded v, for V
     private readonly Chunk[] _chunks;
     private readonly LifCoefficients[] _lif;
@@ -65,6 +70,8 @@ public sealed partial class CpuMass : ISimulatedMass
         _ge = new float[_n];
         _gi = new float[_n];
         _vOut = new float[_n];
+        _frame = CurrentFrame.For(network);
+        MultiplyInPlace([0f], 0.5f); // compiled now, not at the frame's first restart
         _populations = [.. network.Populations];
         double dt = network.Spec.DtMs;
         _lif = [.. _populations.Select(p => p.Model is LifCuba m ? LifCoefficients.Of(m, dt) : default)];
@@ -92,6 +99,12 @@ public sealed partial class CpuMass : ISimulatedMass
             int lo = Align((int)((long)_n * k / t));
             int hi = k == t - 1 ? _n : Align((int)((long)_n * (k + 1) / t));
             _chunks[k] = new Chunk(lo, hi, Math.Max(16, hi - lo));
+            _chunks[k].Holds = [.. _populations.Select((p, q) =>
+            {
+                int size = Math.Min(p.Start + p.Count, hi) - Math.Max(p.Start, lo);
+                float refSteps = p.Model switch { LifCuba => _lif[q].RefSteps, LifCoba => _coba[q].RefSteps, _ => 0 };
+                return refSteps > 0 && size > 0 ? new Holds(size) : null;
+            })];
         }
 
         _splits = [Splits(network.Excitatory), Splits(network.Inhibitory)];
@@ -169,66 +182,96 @@ public sealed partial class CpuMass : ISimulatedMass
             refractory.Clear();
         }
 
-        for (int p = 0; p < _populations.Length; p++)
+        long last = _step - 1; // the step the state is at the end of
+        foreach (Chunk c in _chunks)
         {
-            PopulationRange range = _populations[p];
-            float? reset = range.Model switch { LifCuba => _lif[p].Vr, LifCoba => _coba[p].Vr, _ => null };
-            for (int i = range.Start; reset is { } vr && i < range.Start + range.Count; i++)
+            for (int p = 0; p < _populations.Length; p++)
             {
-                if (_v[i] >= Held)
+                if (c.Holds[p] is not { } holds)
+                {
+                    continue;
+                }
+
+                float vr = _populations[p].Model is LifCuba ? _lif[p].Vr : _coba[p].Vr;
+                foreach ((int i, long due) in holds.Entries())
                 {
                     v[i] = vr;
                     if (!refractory.IsEmpty)
                     {
-                        refractory[i] = _v[i] - Held;
+                        refractory[i] = due - last;
                     }
                 }
             }
         }
     }
 
-    /// <summary>Sets the state from plain membrane potentials and refractory steps left (a checkpoint).</summary>
+    /// <summary>Sets the state from plain membrane potentials and refractory steps left (a checkpoint); the step count is already set.</summary>
     private void Encode(ReadOnlySpan<float> v, ReadOnlySpan<float> refractory)
     {
         v.CopyTo(_v);
-        for (int p = 0; p < _populations.Length; p++)
+        long last = _step - 1;
+        foreach (Chunk c in _chunks)
         {
-            PopulationRange range = _populations[p];
-            if (range.Model is LifCuba or LifCoba)
+            for (int p = 0; p < _populations.Length; p++)
             {
-                for (int i = range.Start; i < range.Start + range.Count; i++)
+                if (c.Holds[p] is not { } holds)
                 {
-                    _v[i] = refractory[i] > 0 ? Held + MathF.Round(refractory[i]) : v[i];
+                    continue;
+                }
+
+                holds.Clear();
+                PopulationRange range = _populations[p];
+                int lo = Math.Max(range.Start, c.Lo), hi = Math.Min(range.Start + range.Count, c.Hi);
+                var held = new List<(long Due, int Neuron)>();
+                for (int i = lo; i < hi; i++)
+                {
+                    if (refractory[i] > 0)
+                    {
+                        held.Add((last + (long)MathF.Round(refractory[i]), i));
+                        _v[i] = Held;
+                    }
+                }
+
+                held.Sort();
+                foreach ((long due, int i) in held)
+                {
+                    holds.Push(i, due);
                 }
             }
         }
     }
 
-    /// <summary>
-    /// The threshold, reset and refractory count of eight LIF neurons, given their v before the
-    /// step and the v integration gives: a held neuron counts down (and is free at the reset when
-    /// it reaches 0), a free one above the threshold fires (held, or at the reset), the rest take
-    /// the integrated v. Returns the new v; <paramref name="fired"/> has a bit per neuron that fired.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Reset(Vector256<float> v, Vector256<float> integrated, Vector256<float> vt, Vector256<float> vr, Vector256<float> fire, out uint fired)
+    /// <summary>Ends chunk <paramref name="k"/>'s update of step <paramref name="step"/>: the neurons whose refractory period ends with it are set free at their reset.</summary>
+    private void Release(int k, long step)
     {
-        Vector256<float> refractory = Vector256.GreaterThan(v, Vector256.Create(Held - 0.5f));
-        Vector256<float> next = v - Vector256<float>.One;
-        Vector256<float> firing = Vector256.AndNot(Vector256.GreaterThan(integrated, vt), refractory);
-        fired = firing.ExtractMostSignificantBits();
-        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        Holds?[] holds = _chunks[k].Holds;
+        for (int p = 0; p < holds.Length; p++)
         {
-            // Blends on the comparisons' sign bits: no branch, whatever the JIT makes of ConditionalSelect.
-            Vector256<float> counted = System.Runtime.Intrinsics.X86.Avx.BlendVariable(vr, next, Vector256.GreaterThan(next, Vector256.Create(Held + 0.5f)));
-            return System.Runtime.Intrinsics.X86.Avx.BlendVariable(System.Runtime.Intrinsics.X86.Avx.BlendVariable(integrated, fire, firing), counted, refractory);
+            holds[p]?.Release(step, _v, _populations[p].Model is LifCuba ? _lif[p].Vr : _coba[p].Vr);
         }
-
-        return Vector256.ConditionalSelect(refractory, Vector256.ConditionalSelect(Vector256.GreaterThan(next, Vector256.Create(Held + 0.5f)), next, vr), Vector256.ConditionalSelect(firing, fire, integrated));
     }
 
-    /// <summary>What v becomes when a neuron fires: held for <paramref name="refSteps"/> steps, or at once free at the reset.</summary>
-    private static float OnFire(float refSteps, float vr) => refSteps > 0 ? Held + refSteps : vr;
+    /// <summary>
+    /// The neurons that just fired (<paramref name="fired"/>) are either held (v at
+    /// <see cref="Held"/>, released at step <paramref name="due"/>) or, with no refractory period,
+    /// at once at the reset <paramref name="vr"/>. (Apart from the update's loop, whose vector
+    /// constants stay in registers only while the loop calls nothing.)
+    /// </summary>
+    private void Hold(ReadOnlySpan<int> fired, Holds? holds, long due, float vr)
+    {
+        foreach (int j in fired)
+        {
+            if (holds is null)
+            {
+                _v[j] = vr;
+            }
+            else
+            {
+                _v[j] = Held;
+                holds.Push(j, due);
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public void Synchronize() => Complete();
@@ -253,6 +296,7 @@ public sealed partial class CpuMass : ISimulatedMass
         Complete();
         SynapseRows inputs = _net.Inputs;
         int channels = Math.Min(counts.Length, inputs.RowStart.Length - 1);
+        float inverse = _frame.InverseBefore(0, _step);
         for (int c = 0; c < channels; c++)
         {
             if (counts[c] == 0)
@@ -262,7 +306,7 @@ public sealed partial class CpuMass : ISimulatedMass
 
             for (int s = inputs.RowStart[c]; s < inputs.RowStart[c + 1]; s++)
             {
-                _ge[inputs.Target[s]] += counts[c] * inputs.Weight[s];
+                _ge[inputs.Target[s]] += counts[c] * inputs.Weight[s] * inverse;
             }
         }
     }
@@ -422,7 +466,8 @@ public sealed partial class CpuMass : ISimulatedMass
             IncrementTraces(chunk.Of(step - 1), step);
         }
 
-        chunk.SetCount(step, UpdateRange(chunk.Lo, chunk.Hi, step, chunk.Buffer(step), 0));
+        chunk.SetCount(step, UpdateRange(k, chunk.Lo, chunk.Hi, step, chunk.Buffer(step), 0));
+        Release(k, step);
     }
 
     /// <summary>
@@ -432,20 +477,33 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <paramref name="count"/>. Returns the new count. Each neuron's update reads and writes only
     /// its own state, so ranges may be updated in any order.
     /// </summary>
-    private int UpdateRange(int from, int to, long step, int[] spikes, int count)
+    private int UpdateRange(int k, int from, int to, long step, int[] spikes, int count)
     {
+        Span<float> ge = _ge.AsSpan(from, to - from), gi = _gi.AsSpan(from, to - from);
+        FrameFactors f = _frame.At(step);
+        if (f.Restarts)
+        {
+            // The currents' frame starts again (see CurrentFrame); a receptor not framed has nothing to do.
+            MultiplyInPlace(ge, f.RestartE);
+            MultiplyInPlace(gi, f.RestartI);
+        }
+
         if (_slots is not null)
         {
-            // The slot the last step filled arrives now, before integration: into the currents,
-            // and cleared for its next turn. (Channel input given between steps is already in.)
-            int n = _n, slot = (int)((step + _slotCount - 1) % _slotCount), lo = from, len = to - from;
-            Span<float> e = _slots.AsSpan((((slot * 2) + 0) * n) + lo, len);
-            Span<float> i = _slots.AsSpan((((slot * 2) + 1) * n) + lo, len);
-            System.Numerics.Tensors.TensorPrimitives.Add(_ge.AsSpan(lo, len), e, _ge.AsSpan(lo, len));
-            System.Numerics.Tensors.TensorPrimitives.Add(_gi.AsSpan(lo, len), i, _gi.AsSpan(lo, len));
+            // The slot the last step filled arrives now, before integration: into the currents
+            // (in their frame), and cleared for its next turn. (Channel input given between steps is already in.)
+            int n = _n, slot = (int)((step + _slotCount - 1) % _slotCount);
+            Span<float> e = _slots.AsSpan((((slot * 2) + 0) * n) + from, to - from);
+            Span<float> i = _slots.AsSpan((((slot * 2) + 1) * n) + from, to - from);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(e, f.InverseAtE, e);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(i, f.InverseAtI, i);
+            System.Numerics.Tensors.TensorPrimitives.Add(ge, e, ge);
+            System.Numerics.Tensors.TensorPrimitives.Add(gi, i, gi);
             e.Clear();
             i.Clear();
         }
+
+        var scales = new CurrentScales(f.ScaleE, f.ScaleI, !_frame.Framed[0], !_frame.Framed[1]);
 
         for (int p = 0; p < _populations.Length; p++)
         {
@@ -455,9 +513,9 @@ public sealed partial class CpuMass : ISimulatedMass
             {
                 count = range.Model switch
                 {
-                    LifCuba => UpdateLifCuba(in _lif[p], lo, hi, spikes, count),
-                    LifCoba => UpdateLifCoba(in _coba[p], lo, hi, spikes, count),
-                    _ => UpdateIzhikevich(in _izh[p], lo, hi, spikes, count),
+                    LifCuba => UpdateLifCuba(in _lif[p], scales, _chunks[k].Holds[p], step, lo, hi, spikes, count),
+                    LifCoba => UpdateLifCoba(in _coba[p], scales, _chunks[k].Holds[p], step, lo, hi, spikes, count),
+                    _ => UpdateIzhikevich(in _izh[p], scales, lo, hi, spikes, count),
                 };
             }
         }
@@ -465,18 +523,19 @@ public sealed partial class CpuMass : ISimulatedMass
         return count;
     }
 
-    /// <remarks>
-    /// A neuron's v is either its potential or <see cref="Held"/> + the refractory steps left;
-    /// each lane chooses without a branch between integrating, firing (held for the refractory
-    /// steps) and counting down (back to the reset when it reaches 0). A branch that skipped the
-    /// choice for groups of eight with no refractory or firing neuron was slower: about one group
-    /// in five has one, and its mispredictions cost more than the choice.
-    /// </remarks>
+    /// <summary>
+    /// Exact integration of current-based LIF neurons <paramref name="lo"/> to <paramref name="hi"/>
+    /// (exclusive), eight at a time: a refractory neuron's v is <see cref="Held"/> and stays so,
+    /// so one comparison finds the neurons that fire; those are held after the loop.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int UpdateLifCuba(in LifCoefficients c, int lo, int hi, int[] spikes, int count)
+    private int UpdateLifCuba(in LifCoefficients c, CurrentScales scales, Holds? holds, long step, int lo, int hi, int[] spikes, int count)
     {
-        (float dm, float de, float di, float ke, float ki, float el, float vt, float vr, float refSteps) = c;
-        float fire = OnFire(refSteps, vr);
+        (float dm, float de, float di, float el, float vt, float vr) = (c.Dm, c.De, c.Di, c.El, c.Vt, c.Vr);
+        float ke = c.Ke * scales.E, ki = c.Ki * scales.I; // the current-to-voltage coefficients, in the currents' frame
+        bool decayE = scales.DecayE, decayI = scales.DecayI;
+        long due = step + (long)c.RefSteps;
+        int first = count;
 
         int i = lo;
         if (Vector256.IsHardwareAccelerated && hi - lo >= 8)
@@ -487,7 +546,7 @@ public sealed partial class CpuMass : ISimulatedMass
             ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
             Vector256<float> vDm = Vector256.Create(dm), vDe = Vector256.Create(de), vDi = Vector256.Create(di);
             Vector256<float> vKe = Vector256.Create(ke), vKi = Vector256.Create(ki), vEl = Vector256.Create(el);
-            Vector256<float> vVt = Vector256.Create(vt), vVr = Vector256.Create(vr), vFire = Vector256.Create(fire);
+            Vector256<float> vVt = Vector256.Create(vt);
             for (; i + 8 <= hi; i += 8)
             {
                 nuint at = (nuint)i;
@@ -495,9 +554,18 @@ public sealed partial class CpuMass : ISimulatedMass
                 Vector256<float> ge = Vector256.LoadUnsafe(ref ge0, at);
                 Vector256<float> gi = Vector256.LoadUnsafe(ref gi0, at);
                 Vector256<float> integrated = vEl + ((v - vEl) * vDm) + (ge * vKe) + (gi * vKi);
-                (ge * vDe).StoreUnsafe(ref ge0, at);
-                (gi * vDi).StoreUnsafe(ref gi0, at);
-                Reset(v, integrated, vVt, vVr, vFire, out uint bits).StoreUnsafe(ref v0, at);
+                if (decayE)
+                {
+                    (ge * vDe).StoreUnsafe(ref ge0, at);
+                }
+
+                if (decayI)
+                {
+                    (gi * vDi).StoreUnsafe(ref gi0, at);
+                }
+
+                integrated.StoreUnsafe(ref v0, at);
+                uint bits = Vector256.GreaterThan(integrated, vVt).ExtractMostSignificantBits();
                 if (bits != 0)
                 {
                     count = AppendSpikes(bits, i, spikes, count);
@@ -507,25 +575,27 @@ public sealed partial class CpuMass : ISimulatedMass
 
         for (; i < hi; i++)
         {
-            float v = _v[i];
-            _v[i] = v >= Held - 0.5f ? (v - 1 >= Held + 0.5f ? v - 1 : vr) : el + ((v - el) * dm) + (_ge[i] * ke) + (_gi[i] * ki);
-            _ge[i] *= de;
-            _gi[i] *= di;
-            if (v < Held - 0.5f && _v[i] > vt)
+            float v = el + ((_v[i] - el) * dm) + (_ge[i] * ke) + (_gi[i] * ki);
+            _v[i] = v;
+            _ge[i] = decayE ? _ge[i] * de : _ge[i];
+            _gi[i] = decayI ? _gi[i] * di : _gi[i];
+            if (v > vt)
             {
-                _v[i] = fire;
                 spikes[count++] = i;
             }
         }
 
+        Hold(spikes.AsSpan(first, count - first), holds, due, vr);
         return count;
     }
 
     /// <summary>Conductance-based LIF, exponential Euler with the conductances frozen over the step; refractory as <see cref="UpdateLifCuba"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int UpdateLifCoba(in CobaCoefficients c, int lo, int hi, int[] spikes, int count)
+    private int UpdateLifCoba(in CobaCoefficients c, CurrentScales scales, Holds? holds, long step, int lo, int hi, int[] spikes, int count)
     {
-        float fire = OnFire(c.RefSteps, c.Vr);
+        (float se, float si, bool decayE, bool decayI) = scales;
+        long due = step + (long)c.RefSteps;
+        int first = count;
         int i = lo;
         if (Vector256.IsHardwareAccelerated)
         {
@@ -534,20 +604,30 @@ public sealed partial class CpuMass : ISimulatedMass
             ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
             Vector256<float> gl = Vector256.Create(c.Gl), glEl = Vector256.Create(c.Gl * c.El), ee = Vector256.Create(c.Ee), ei = Vector256.Create(c.Ei);
             Vector256<float> bias = Vector256.Create(c.BiasPa), minusDtOverC = Vector256.Create(-c.DtOverC);
-            Vector256<float> de = Vector256.Create(c.De), di = Vector256.Create(c.Di), vt = Vector256.Create(c.Vt), vr = Vector256.Create(c.Vr);
-            Vector256<float> vFire = Vector256.Create(fire);
+            Vector256<float> de = Vector256.Create(c.De), di = Vector256.Create(c.Di), vt = Vector256.Create(c.Vt);
+            Vector256<float> vSe = Vector256.Create(se), vSi = Vector256.Create(si);
             for (; i + 8 <= hi; i += 8)
             {
                 nuint at = (nuint)i;
                 Vector256<float> v = Vector256.LoadUnsafe(ref v0, at);
-                Vector256<float> ge = Vector256.LoadUnsafe(ref ge0, at);
-                Vector256<float> gi = Vector256.LoadUnsafe(ref gi0, at);
+                Vector256<float> storedE = Vector256.LoadUnsafe(ref ge0, at);
+                Vector256<float> storedI = Vector256.LoadUnsafe(ref gi0, at);
+                Vector256<float> ge = storedE * vSe, gi = storedI * vSi;
                 Vector256<float> total = gl + ge + gi;
                 Vector256<float> vInf = (glEl + (ge * ee) + (gi * ei) + bias) / total;
                 Vector256<float> integrated = vInf + ((v - vInf) * Vector256.Exp(total * minusDtOverC));
-                (ge * de).StoreUnsafe(ref ge0, at);
-                (gi * di).StoreUnsafe(ref gi0, at);
-                Reset(v, integrated, vt, vr, vFire, out uint bits).StoreUnsafe(ref v0, at);
+                if (decayE)
+                {
+                    (storedE * de).StoreUnsafe(ref ge0, at);
+                }
+
+                if (decayI)
+                {
+                    (storedI * di).StoreUnsafe(ref gi0, at);
+                }
+
+                integrated.StoreUnsafe(ref v0, at);
+                uint bits = Vector256.GreaterThan(integrated, vt).ExtractMostSignificantBits();
                 if (bits != 0)
                 {
                     count = AppendSpikes(bits, i, spikes, count);
@@ -557,35 +637,28 @@ public sealed partial class CpuMass : ISimulatedMass
 
         for (; i < hi; i++)
         {
-            float v = _v[i];
-            if (v >= Held - 0.5f)
+            float ge = _ge[i] * se, gi = _gi[i] * si;
+            float total = c.Gl + ge + gi;
+            float vInf = ((c.Gl * c.El) + (ge * c.Ee) + (gi * c.Ei) + c.BiasPa) / total;
+            float v = vInf + ((_v[i] - vInf) * MathF.Exp(-total * c.DtOverC));
+            _v[i] = v;
+            _ge[i] = decayE ? _ge[i] * c.De : _ge[i];
+            _gi[i] = decayI ? _gi[i] * c.Di : _gi[i];
+            if (v > c.Vt)
             {
-                _v[i] = v - 1 >= Held + 0.5f ? v - 1 : c.Vr;
+                spikes[count++] = i;
             }
-            else
-            {
-                float total = c.Gl + _ge[i] + _gi[i];
-                float vInf = ((c.Gl * c.El) + (_ge[i] * c.Ee) + (_gi[i] * c.Ei) + c.BiasPa) / total;
-                v = vInf + ((v - vInf) * MathF.Exp(-total * c.DtOverC));
-                bool fired = v > c.Vt;
-                _v[i] = fired ? fire : v;
-                if (fired)
-                {
-                    spikes[count++] = i;
-                }
-            }
-
-            _ge[i] *= c.De;
-            _gi[i] *= c.Di;
         }
 
+        Hold(spikes.AsSpan(first, count - first), holds, due, c.Vr);
         return count;
     }
 
     /// <summary>Izhikevich neurons, forward Euler.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int UpdateIzhikevich(in IzhikevichCoefficients c, int lo, int hi, int[] spikes, int count)
+    private int UpdateIzhikevich(in IzhikevichCoefficients c, CurrentScales scales, int lo, int hi, int[] spikes, int count)
     {
+        (float se, float si, bool decayE, bool decayI) = scales;
         int i = lo;
         if (Vector256.IsHardwareAccelerated)
         {
@@ -597,6 +670,7 @@ public sealed partial class CpuMass : ISimulatedMass
             Vector256<float> d = Vector256.Create(c.D), peak = Vector256.Create(c.Peak), bias = Vector256.Create(c.Bias);
             Vector256<float> de = Vector256.Create(c.De), di = Vector256.Create(c.Di);
             Vector256<float> k2 = Vector256.Create(0.04f), k1 = Vector256.Create(5f), k0 = Vector256.Create(140f);
+            Vector256<float> vSe = Vector256.Create(se), vSi = Vector256.Create(si);
             for (; i + 8 <= hi; i += 8)
             {
                 nuint at = (nuint)i;
@@ -604,14 +678,22 @@ public sealed partial class CpuMass : ISimulatedMass
                 Vector256<float> u = Vector256.LoadUnsafe(ref u0, at);
                 Vector256<float> ge = Vector256.LoadUnsafe(ref ge0, at);
                 Vector256<float> gi = Vector256.LoadUnsafe(ref gi0, at);
-                Vector256<float> current = ge + gi + bias;
+                Vector256<float> current = (ge * vSe) + (gi * vSi) + bias;
                 Vector256<float> vNext = v + (dt * ((((k2 * v) + k1) * v) + k0 - u + current));
                 Vector256<float> uNext = u + (dt * a * ((b * v) - u));
                 Vector256<float> fired = Vector256.GreaterThanOrEqual(vNext, peak);
                 Vector256.ConditionalSelect(fired, reset, vNext).StoreUnsafe(ref v0, at);
                 Vector256.ConditionalSelect(fired, uNext + d, uNext).StoreUnsafe(ref u0, at);
-                (ge * de).StoreUnsafe(ref ge0, at);
-                (gi * di).StoreUnsafe(ref gi0, at);
+                if (decayE)
+                {
+                    (ge * de).StoreUnsafe(ref ge0, at);
+                }
+
+                if (decayI)
+                {
+                    (gi * di).StoreUnsafe(ref gi0, at);
+                }
+
                 count = AppendSpikes(fired.ExtractMostSignificantBits(), i, spikes, count);
             }
         }
@@ -619,14 +701,14 @@ public sealed partial class CpuMass : ISimulatedMass
         for (; i < hi; i++)
         {
             float v = _v[i], u = _u[i];
-            float current = _ge[i] + _gi[i] + c.Bias;
+            float current = (_ge[i] * se) + (_gi[i] * si) + c.Bias;
             float vNext = v + (c.Dt * ((((0.04f * v) + 5f) * v) + 140f - u + current));
             float uNext = u + (c.Dt * c.A * ((c.B * v) - u));
             bool fired = vNext >= c.Peak;
             _v[i] = fired ? c.C : vNext;
             _u[i] = fired ? uNext + c.D : uNext;
-            _ge[i] *= c.De;
-            _gi[i] *= c.Di;
+            _ge[i] = decayE ? _ge[i] * c.De : _ge[i];
+            _gi[i] = decayI ? _gi[i] * c.Di : _gi[i];
             if (fired)
             {
                 spikes[count++] = i;
@@ -634,6 +716,32 @@ public sealed partial class CpuMass : ISimulatedMass
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Multiplies every element by <paramref name="factor"/> (nothing when it is 1: a receptor not
+    /// framed). Compiled at once, by the constructor's call, as it first runs hundreds of steps into
+    /// a run, where compiling it would stall a closed loop's frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyInPlace(Span<float> values, float factor)
+    {
+        if (factor == 1)
+        {
+            return;
+        }
+
+        int i = 0;
+        ref float first = ref MemoryMarshal.GetReference(values);
+        for (; i + 8 <= values.Length; i += 8)
+        {
+            (Vector256.LoadUnsafe(ref first, (nuint)i) * factor).StoreUnsafe(ref first, (nuint)i);
+        }
+
+        for (; i < values.Length; i++)
+        {
+            values[i] *= factor;
+        }
     }
 
     /// <summary>Appends the neurons i + b for every bit b set in <paramref name="bits"/> (one group of eight).</summary>
@@ -655,6 +763,8 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         Chunk own = _chunks[k];
         int slot = _slots is null ? 0 : (int)(step % _slotCount);
+        FrameFactors f = _frame.At(step);
+        float inverseE = f.InverseNextE, inverseI = f.InverseNextI;
         foreach (Chunk c in _chunks)
         {
             PrefetchRows(k, c.Of(step));
@@ -664,8 +774,8 @@ public sealed partial class CpuMass : ISimulatedMass
         {
             foreach (int pre in c.Of(step))
             {
-                Propagate(_net.Excitatory, _splits[0], pre, k, _ge, 0, slot);
-                Propagate(_net.Inhibitory, _splits[1], pre, k, _gi, 1, slot);
+                Propagate(_net.Excitatory, _splits[0], pre, k, _ge, 0, slot, inverseE);
+                Propagate(_net.Inhibitory, _splits[1], pre, k, _gi, 1, slot, inverseI);
             }
         }
 
@@ -719,7 +829,7 @@ public sealed partial class CpuMass : ISimulatedMass
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Propagate(SynapseRows rows, int[] splits, int pre, int k, float[] current, int receptor, int slot)
+    private void Propagate(SynapseRows rows, int[] splits, int pre, int k, float[] current, int receptor, int slot, float inverse)
     {
         (int a, int b) = RowRange(rows, splits, pre, k);
 
@@ -727,9 +837,10 @@ public sealed partial class CpuMass : ISimulatedMass
         float[] weight = _weights[receptor];
         if (_slots is null)
         {
+            // Into the currents' frame (see CurrentFrame); delayed weights wait in their slot as they are.
             for (int s = a; s < b; s++)
             {
-                current[target[s]] += weight[s];
+                current[target[s]] += weight[s] * inverse;
             }
         }
         else
@@ -803,6 +914,9 @@ public sealed partial class CpuMass : ISimulatedMass
         return splits;
     }
 
+    /// <summary>What a step's update multiplies each receptor's stored currents by, and whether it decays them itself (a receptor not framed).</summary>
+    private readonly record struct CurrentScales(float E, float I, bool DecayE, bool DecayI);
+
     /// <summary>A thread's range of neurons and its two spike lists, by the parity of the step that fills them.</summary>
     private sealed class Chunk(int lo, int hi, int capacity)
     {
@@ -820,5 +934,51 @@ public sealed partial class CpuMass : ISimulatedMass
         public ReadOnlySpan<int> Of(long step) => _spikes[step & 1].AsSpan(0, _counts[step & 1]);
 
         public void SetCount(long step, int count) => _counts[step & 1] = count;
+
+        /// <summary>Per population, the refractory neurons of this range waiting for release (null where none can be: no LIF model, no refractory period, or no neuron here).</summary>
+        public Holds?[] Holds { get; set; } = [];
+    }
+
+    /// <summary>
+    /// One population's refractory neurons in one thread's range, in the order they fired, which
+    /// is the order they are released (the period is the population's): a ring with room for
+    /// every neuron of the range, as each is in it at most once.
+    /// </summary>
+    private sealed class Holds(int capacity)
+    {
+        private readonly int[] _neuron = new int[capacity];
+        private readonly long[] _due = new long[capacity];
+        private int _head, _count;
+
+        public void Push(int neuron, long due)
+        {
+            int at = _head + _count;
+            at -= at >= _neuron.Length ? _neuron.Length : 0;
+            _neuron[at] = neuron;
+            _due[at] = due;
+            _count++;
+        }
+
+        /// <summary>Sets free, at <paramref name="vr"/>, every neuron whose period ends with step <paramref name="step"/>.</summary>
+        public void Release(long step, float[] v, float vr)
+        {
+            while (_count > 0 && _due[_head] <= step)
+            {
+                v[_neuron[_head]] = vr;
+                _head = _head + 1 == _neuron.Length ? 0 : _head + 1;
+                _count--;
+            }
+        }
+
+        public IEnumerable<(int Neuron, long Due)> Entries()
+        {
+            for (int k = 0; k < _count; k++)
+            {
+                int at = (_head + k) % _neuron.Length;
+                yield return (_neuron[at], _due[at]);
+            }
+        }
+
+        public void Clear() => (_head, _count) = (0, 0);
     }
 }

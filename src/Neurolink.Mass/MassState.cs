@@ -13,14 +13,17 @@ internal sealed record class RuleTraces(float[] Pre, float[] Post, float[] Pre2,
 /// </summary>
 internal sealed class MassState
 {
-    private const ulong Magic = 0x3130_5353_414D_4C4E; // "NLMASS01"
+    private const ulong Magic = 0x3230_5353_414D_4C4E; // "NLMASS02"
+    private const ulong MagicVersion1 = 0x3130_5353_414D_4C4E; // "NLMASS01": currents stored as they were, not in their frame
 
     public long Step { get; set; }
 
     public required float[] V { get; init; }
 
+    /// <summary>The excitatory currents as stored, in the frame of <see cref="Step"/> (<see cref="CurrentFrame"/>).</summary>
     public required float[] Ge { get; init; }
 
+    /// <summary>The inhibitory currents as stored, in the frame of <see cref="Step"/>.</summary>
     public required float[] Gi { get; init; }
 
     public required float[] Ref { get; init; }
@@ -118,9 +121,15 @@ internal sealed class MassState
         using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         try
         {
-            if (r.ReadUInt64() != Magic)
+            ulong magic = r.ReadUInt64();
+            if (magic == MagicVersion1)
             {
-                throw new InvalidDataException("not a Neurolink mass checkpoint (the file does not start with NLMASS01)");
+                throw new InvalidDataException("the checkpoint was written by an earlier version of Neurolink (NLMASS01), which stored the synaptic currents differently; it cannot be restored here: rerun from the start or restore it with the version that wrote it");
+            }
+
+            if (magic != Magic)
+            {
+                throw new InvalidDataException("not a Neurolink mass checkpoint (the file does not start with NLMASS02)");
             }
 
             int neurons = r.ReadInt32();

@@ -71,5 +71,13 @@ public class CheckpointTests
         Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
         Assert.Equal(before, same.V.ToArray());
         Assert.Equal(0, same.StepCount);
+
+        // A checkpoint of the first format (currents stored as they were, not in their frame) is
+        // named as such, not read as currents it does not hold.
+        byte[] old = saved.ToArray();
+        "NLMASS01"u8.CopyTo(old);
+        e = Assert.Throws<InvalidDataException>(() => same.LoadCheckpoint(new MemoryStream(old)));
+        Assert.Contains("earlier version of Neurolink (NLMASS01)", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, same.StepCount);
     }
 }

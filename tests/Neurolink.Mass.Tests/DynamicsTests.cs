@@ -30,6 +30,40 @@ public class DynamicsTests
     }
 
     [Fact]
+    public void Inputs_across_many_restarts_of_the_currents_frame_sum_as_the_exact_solution_says()
+    {
+        // The currents are kept in a frame that restarts every few hundred steps (CurrentFrame):
+        // an input every 500 steps for 3000 steps lands in every phase of it, and the membrane
+        // must still be the superposition of the closed form's responses.
+        var model = new LifCuba { VRestMv = -70, VThreshMv = 100, VResetMv = -80, VInitMv = -65, TauMMs = 20, TauEMs = 5, TauIMs = 10 };
+        CompiledNetwork net = NetworkBuilder.Build(Single(model) with
+        {
+            Inputs = [new InputSpec("p", 0, 1, "one_to_one", 12)],
+        });
+        Assert.True(CurrentFrame.For(net).Period < 1000, "the test must cross restarts of the frame");
+        using var mass = new CpuMass(net, 1);
+        var inputs = new List<double>();
+        for (int step = 1; step <= 3000; step++)
+        {
+            if ((step - 1) % 500 == 0)
+            {
+                mass.InjectChannelCounts([1]);
+                inputs.Add((step - 1) * 0.1);
+            }
+
+            mass.Step();
+            double t = step * 0.1;
+            double exact = -70 + (5 * Math.Exp(-t / 20));
+            foreach (double at in inputs)
+            {
+                exact += 12 * 5.0 / (5 - 20) * (Math.Exp(-(t - at) / 5) - Math.Exp(-(t - at) / 20));
+            }
+
+            Assert.Equal(exact, mass.V[0], 3e-4);
+        }
+    }
+
+    [Fact]
     public void A_neuron_is_held_at_reset_for_exactly_the_refractory_period()
     {
         // E_L above threshold and a membrane so fast that v reaches it within one step: it fires
