@@ -49,6 +49,7 @@ public sealed partial class CpuMass : ISimulatedMass
     private readonly int _slotCount;
     private readonly Thread[] _workers;
     private readonly int[][] _splits; // per receptor: row r, thread k -> first synapse of thread k in row r
+    private readonly CompactRows?[] _compact; // per receptor: the rows in four bytes a synapse, where they fit
     private long _go;          // steps started (the workers' signal)
     private long _arrived;     // barrier arrivals, never reset: phase p of step s completes at (2s + p) x threads
     private volatile bool _stop;
@@ -62,6 +63,12 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>Creates the backend; <paramref name="threads"/> 0 picks 1 below 20 000 neurons and every core above.</summary>
     public CpuMass(CompiledNetwork network, int threads = 0)
+        : this(network, threads, compactRows: true)
+    {
+    }
+
+    /// <summary>Creates the backend; <paramref name="compactRows"/> false keeps the delivery on the full rows (for tests that compare the two).</summary>
+    internal CpuMass(CompiledNetwork network, int threads, bool compactRows)
     {
         ArgumentNullException.ThrowIfNull(network);
         _net = network;
@@ -109,6 +116,7 @@ public sealed partial class CpuMass : ISimulatedMass
 
         _splits = [Splits(network.Excitatory), Splits(network.Inhibitory)];
         _weights = [(float[])network.Excitatory.Weight.Clone(), (float[])network.Inhibitory.Weight.Clone()];
+        _compact = compactRows ? [CompactRows.Of(network.Excitatory, _n), CompactRows.Of(network.Inhibitory, _n)] : [null, null];
         _rewards = RewardHistory.For(network);
         SetUpPlasticity();
         _lazyEnd = t > 1 && _rules.Length == 0;
@@ -133,6 +141,9 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <inheritdoc/>
     public string Backend => Threads == 1 ? "cpu, 1 thread" : $"cpu, {Threads} threads";
+
+    /// <summary>Per receptor, how many distinct weights its compact rows hold (0: delivered from the full rows).</summary>
+    internal int[] CompactWeightCounts => [.. _compact.Select(c => c?.Weights.Length ?? 0)];
 
     /// <summary>Steps done.</summary>
     public long StepCount => _step;
@@ -803,6 +814,12 @@ public sealed partial class CpuMass : ISimulatedMass
             {
                 SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
                 (int a, int b) = RowRange(rows, _splits[receptor], pre, k);
+                if (_compact[receptor] is { } compact)
+                {
+                    PrefetchLines<int>(compact.Synapse.AsSpan(a, b - a));
+                    continue;
+                }
+
                 PrefetchLines<int>(rows.Target.AsSpan(a, b - a));
                 PrefetchLines<float>(_weights[receptor].AsSpan(a, b - a));
             }
@@ -835,6 +852,34 @@ public sealed partial class CpuMass : ISimulatedMass
 
         int[] target = rows.Target;
         float[] weight = _weights[receptor];
+        if (_compact[receptor] is { } compact)
+        {
+            // The same additions, of the same floats, from half the bytes.
+            int[] synapse = compact.Synapse;
+            float[] table = compact.Weights;
+            if (_slots is null)
+            {
+                for (int s = a; s < b; s++)
+                {
+                    int packed = synapse[s];
+                    current[packed & CompactRows.TargetMask] += table[packed >>> CompactRows.TargetBits] * inverse;
+                }
+            }
+            else
+            {
+                ushort[] delay = rows.Delay;
+                long n = _n;
+                for (int s = a; s < b; s++)
+                {
+                    int packed = synapse[s];
+                    long at = ((((slot + delay[s]) % _slotCount) * 2L) + receptor) * n;
+                    _slots[at + (packed & CompactRows.TargetMask)] += table[packed >>> CompactRows.TargetBits];
+                }
+            }
+
+            return; // compact rows have no plastic synapse
+        }
+
         if (_slots is null)
         {
             // Into the currents' frame (see CurrentFrame); delayed weights wait in their slot as they are.
@@ -912,6 +957,61 @@ public sealed partial class CpuMass : ISimulatedMass
         }
 
         return splits;
+    }
+
+    /// <summary>
+    /// One receptor's synapses in four bytes each instead of eight, when its weights never change
+    /// (no plastic synapse) and take at most 256 values (a projection's constant weight, as in
+    /// CUBA and the loop's network): the target in the low 24 bits, the weight's index in a table
+    /// in the high 8. Delivery, which between a closed loop's frames finds the rows out of cache,
+    /// then reads half the memory. Same indices as the full rows.
+    /// </summary>
+    private sealed class CompactRows
+    {
+        public const int TargetBits = 24;
+        public const int TargetMask = (1 << TargetBits) - 1;
+
+        private CompactRows(int[] synapse, float[] weights) => (Synapse, Weights) = (synapse, weights);
+
+        public int[] Synapse { get; }
+
+        public float[] Weights { get; }
+
+        /// <summary>The compact rows of <paramref name="rows"/>, or null where they do not fit.</summary>
+        public static CompactRows? Of(SynapseRows rows, int neurons)
+        {
+            if (neurons > TargetMask + 1 || rows.Count == 0 || Array.Exists(rows.Rule, r => r != 0))
+            {
+                return null;
+            }
+
+            var index = new Dictionary<float, int>();
+            var synapse = new int[rows.Count];
+            for (int s = 0; s < rows.Count; s++)
+            {
+                float w = rows.Weight[s];
+                if (!index.TryGetValue(w, out int at))
+                {
+                    if (index.Count == 256)
+                    {
+                        return null;
+                    }
+
+                    at = index.Count;
+                    index.Add(w, at);
+                }
+
+                synapse[s] = rows.Target[s] | (at << TargetBits);
+            }
+
+            var weights = new float[index.Count];
+            foreach ((float w, int at) in index)
+            {
+                weights[at] = w;
+            }
+
+            return new CompactRows(synapse, weights);
+        }
     }
 
     /// <summary>What a step's update multiplies each receptor's stored currents by, and whether it decays them itself (a receptor not framed).</summary>

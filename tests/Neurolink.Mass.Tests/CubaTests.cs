@@ -86,4 +86,54 @@ public class CubaTests
         Assert.Equal(one.V, three.V);
         Assert.Equal(one.Checkpoint, three.Checkpoint);
     }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    public void Compact_rows_deliver_exactly_what_the_full_rows_do(double delayMs)
+    {
+        // Three excitatory weights and one inhibitory, with channel input, on one and two threads,
+        // with and without delays: the compact rows (target and weight index in four bytes) must
+        // give every spike, every v and the checkpoint of the full rows.
+        NetworkSpec cuba = Models.Cuba(3000, 9);
+        NetworkSpec spec = cuba with
+        {
+            Projections =
+            [
+                .. cuba.Projections.Select(p => p with { DelayMs = delayMs }),
+                new ProjectionSpec("exc", "inh", Connector.FixedInDegree(5), Receptor.Excitatory, 2.5, delayMs),
+                new ProjectionSpec("inh", "exc", Connector.FixedInDegree(5), Receptor.Excitatory, 0.8, delayMs),
+            ],
+            Inputs = [new InputSpec("exc", 0, 64, "one_to_one", 30)],
+        };
+        CompiledNetwork net = NetworkBuilder.Build(spec);
+        using (var probe = new CpuMass(net, 1))
+        {
+            Assert.Equal([3, 1], probe.CompactWeightCounts);
+        }
+
+        using (var full = new CpuMass(net, 1, compactRows: false))
+        {
+            Assert.Equal([0, 0], full.CompactWeightCounts);
+        }
+
+        foreach (int threads in new[] { 1, 2 })
+        {
+            DrivenRun compact = DrivenRun.Of(net, threads, 1200);
+            DrivenRun fullRows = DrivenRun.Of(net, threads, 1200, compactRows: false);
+            Assert.True(compact.Spikes.Sum(s => s.Length) > 1000);
+            Assert.Equal(fullRows.Spikes.SelectMany(x => x), compact.Spikes.SelectMany(x => x));
+            Assert.Equal(fullRows.V, compact.V);
+            Assert.Equal(fullRows.Checkpoint, compact.Checkpoint);
+        }
+    }
+
+    [Fact]
+    public void Weights_of_many_values_keep_the_full_rows()
+    {
+        NetworkSpec cuba = Models.Cuba(1000, 2);
+        NetworkSpec spread = cuba with { Projections = [.. cuba.Projections.Select(p => p with { Weight = Distribution.Normal(p.Weight.A, Math.Abs(p.Weight.A) * 0.2) })] };
+        using var mass = new CpuMass(NetworkBuilder.Build(spread), 1);
+        Assert.Equal([0, 0], mass.CompactWeightCounts);
+    }
 }
