@@ -4,16 +4,20 @@
 # (connection probability 80/N), rates, CV of ISIs and real-time factor (wall / simulated,
 # build and compilation excluded on both sides), each side on one thread and on two, interleaved,
 # then the real-time capacity of the CPU backend.
-# usage: bench/mass.sh [--seconds S] [--seeds "1 2 3"]   (JSON lines; also in bench/results/mass.json)
+# Each configuration (side, threads) runs --repeats times, interleaved with the other side's; the
+# summary at the end compares the fastest run of each side (the machine's noise only ever slows a
+# run down, so the fastest is the closest to what the code costs) and gives the slowest beside it.
+# usage: bench/mass.sh [--seconds S] [--seeds "1 2 3"] [--repeats R]   (JSON lines; also in bench/results/mass.json)
 # needs: python3-brian (sudo apt-get install -y python3-brian) and g++ for the peer
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=10 seeds="1 2 3"
+seconds=10 seeds="1 2 3" repeats=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --seeds) seeds="$2"; shift 2 ;;
-    *) echo "usage: bench/mass.sh [--seconds S] [--seeds \"1 2 3\"]" >&2; exit 2 ;;
+    --repeats) repeats="$2"; shift 2 ;;
+    *) echo "usage: bench/mass.sh [--seconds S] [--seeds \"1 2 3\"] [--repeats R]" >&2; exit 2 ;;
   esac
 done
 peer=../shared/peers/brian2_cuba.py
@@ -28,18 +32,42 @@ out=bench/results/mass.json
 build_cli
 echo "# $(machine), brian2 $(/usr/bin/python3 -c 'import brian2; print(brian2.__version__)' 2>/dev/null)"
 # Each line gets stolen_ms: CPU time the hypervisor gave to other guests during that run.
-stamped() { local s0 line; s0=$(steal); line=$("$@"); echo "${line%\}}, \"stolen_ms\": $(stolen_ms_since "$s0")}" | tee -a "$out"; }
+# stamped SEED COMMAND...: the command's JSON line with the seed and stolen_ms added.
+stamped() { local seed=$1 s0 line; shift; s0=$(steal); line=$("$@"); echo "${line%\}}, \"seed\": $seed, \"stolen_ms\": $(stolen_ms_since "$s0")}" | tee -a "$out"; }
 for n in 4000 40000; do
   for seed in $seeds; do
-    for threads in 1 2; do
-      stamped "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed "$seed" --threads "$threads"
-      stamped bash -c "/usr/bin/python3 $peer --neurons $n --seconds $seconds --seed $seed --mode cpp --threads $threads 2>/dev/null | tail -1 | sed 's/^{/{\"threads\": $threads, /'"
+    for _ in $(seq "$repeats"); do
+      for threads in 1 2; do
+        stamped "$seed" "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed "$seed" --threads "$threads"
+        stamped "$seed" bash -c "/usr/bin/python3 $peer --neurons $n --seconds $seconds --seed $seed --mode cpp --threads $threads 2>/dev/null | tail -1 | sed 's/^{/{\"threads\": $threads, /'"
+      done
     done
   done
 done
 # Real-time capacity: every 1 ms of biology within 1 ms of wall time at the 99.9th percentile.
 for n in 25000 50000 70000 100000; do
   for threads in 1 2; do
-    stamped "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed 1 --threads "$threads"
+    stamped 1 "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed 1 --threads "$threads"
   done
 done
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+runs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+print("# speed: fastest run of each side (of its threads x repeats), the slowest in brackets; speed-up = Brian2 / Neurolink")
+speed = {}
+for r in runs:
+    if r["neurons"] in (4000, 40000):
+        side = "brian2" if "peer" in r else "neurolink"
+        speed.setdefault((r["neurons"], r["seed"]), {}).setdefault(side, []).append((r["rtf"], r["threads"]))
+for (n, seed), sides in sorted(speed.items()):
+    if len(sides) < 2:
+        continue
+    ours, peer = min(sides["neurolink"]), min(sides["brian2"])
+    print(f"cuba {n} seed {seed}: neurolink {ours[0]:.4f} ({ours[1]} thr) [{max(sides['neurolink'])[0]:.4f}], "
+          f"brian2 {peer[0]:.4f} ({peer[1]} thr) [{max(sides['brian2'])[0]:.4f}], speed-up {peer[0] / ours[0]:.1f}x")
+print("# real-time capacity: wall time per 1 ms of biology, p50 / p99 / p99.9 (us)")
+for r in runs:
+    if "peer" not in r and r["neurons"] not in (4000, 40000):
+        w = r["ms_wall_us"]
+        print(f"cuba {r['neurons']} {r['threads']} thr: {w['p50']} / {w['p99']} / {w['p999']}, stolen {r['stolen_ms']} ms")
+PY
