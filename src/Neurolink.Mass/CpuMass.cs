@@ -565,16 +565,7 @@ public sealed partial class CpuMass : ISimulatedMass
                 Vector256<float> ge = Vector256.LoadUnsafe(ref ge0, at);
                 Vector256<float> gi = Vector256.LoadUnsafe(ref gi0, at);
                 Vector256<float> integrated = vEl + ((v - vEl) * vDm) + (ge * vKe) + (gi * vKi);
-                if (decayE)
-                {
-                    (ge * vDe).StoreUnsafe(ref ge0, at);
-                }
-
-                if (decayI)
-                {
-                    (gi * vDi).StoreUnsafe(ref gi0, at);
-                }
-
+                StoreDecayed(ref ge0, ref gi0, at, ge, gi, vDe, vDi, decayE, decayI);
                 integrated.StoreUnsafe(ref v0, at);
                 uint bits = Vector256.GreaterThan(integrated, vVt).ExtractMostSignificantBits();
                 if (bits != 0)
@@ -627,16 +618,7 @@ public sealed partial class CpuMass : ISimulatedMass
                 Vector256<float> total = gl + ge + gi;
                 Vector256<float> vInf = (glEl + (ge * ee) + (gi * ei) + bias) / total;
                 Vector256<float> integrated = vInf + ((v - vInf) * Vector256.Exp(total * minusDtOverC));
-                if (decayE)
-                {
-                    (storedE * de).StoreUnsafe(ref ge0, at);
-                }
-
-                if (decayI)
-                {
-                    (storedI * di).StoreUnsafe(ref gi0, at);
-                }
-
+                StoreDecayed(ref ge0, ref gi0, at, storedE, storedI, de, di, decayE, decayI);
                 integrated.StoreUnsafe(ref v0, at);
                 uint bits = Vector256.GreaterThan(integrated, vt).ExtractMostSignificantBits();
                 if (bits != 0)
@@ -695,16 +677,7 @@ public sealed partial class CpuMass : ISimulatedMass
                 Vector256<float> fired = Vector256.GreaterThanOrEqual(vNext, peak);
                 Vector256.ConditionalSelect(fired, reset, vNext).StoreUnsafe(ref v0, at);
                 Vector256.ConditionalSelect(fired, uNext + d, uNext).StoreUnsafe(ref u0, at);
-                if (decayE)
-                {
-                    (ge * de).StoreUnsafe(ref ge0, at);
-                }
-
-                if (decayI)
-                {
-                    (gi * di).StoreUnsafe(ref gi0, at);
-                }
-
+                StoreDecayed(ref ge0, ref gi0, at, ge, gi, de, di, decayE, decayI);
                 count = AppendSpikes(fired.ExtractMostSignificantBits(), i, spikes, count);
             }
         }
@@ -752,6 +725,21 @@ public sealed partial class CpuMass : ISimulatedMass
         for (; i < values.Length; i++)
         {
             values[i] *= factor;
+        }
+    }
+
+    /// <summary>Stores eight neurons' currents decayed by one step, for each receptor not kept in <see cref="_frame"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreDecayed(ref float ge0, ref float gi0, nuint at, Vector256<float> ge, Vector256<float> gi, Vector256<float> de, Vector256<float> di, bool decayE, bool decayI)
+    {
+        if (decayE)
+        {
+            (ge * de).StoreUnsafe(ref ge0, at);
+        }
+
+        if (decayI)
+        {
+            (gi * di).StoreUnsafe(ref gi0, at);
         }
     }
 
