@@ -4,7 +4,6 @@ using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
-
 using static Neurolink.Mass.CurrentFrame;
 
 namespace Neurolink.Mass.Gpu;

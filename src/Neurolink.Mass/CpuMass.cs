@@ -1,8 +1,8 @@
 using System.Numerics;
-using static Neurolink.Mass.CurrentFrame;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static Neurolink.Mass.CurrentFrame;
 
 namespace Neurolink.Mass;
 
@@ -265,8 +265,8 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <summary>
     /// The neurons that just fired (<paramref name="fired"/>) are either held (v at
     /// <see cref="Held"/>, released at step <paramref name="due"/>) or, with no refractory period,
-    /// at once at the reset <paramref name="vr"/>. (Apart from the update's loop, whose vector
-    /// constants stay in registers only while the loop calls nothing.)
+    /// at once at the reset <paramref name="vr"/>. Done after the update's loop, not in it: a call
+    /// in the loop made the JIT reload the loop's vector constants from the stack every iteration.
     /// </summary>
     private void Hold(ReadOnlySpan<int> fired, Holds? holds, long due, float vr)
     {
