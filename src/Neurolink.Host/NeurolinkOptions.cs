@@ -73,8 +73,12 @@ public sealed class NeurolinkOptions
     {
         "auto" => Neurolink.Device.ThreadPinning.DefaultCpu(),
         "off" => -1,
-        string n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture),
+        _ => TryCpuNumber(out int n) ? n : throw new InvalidOperationException($"Neurolink:LoopCpu is '{LoopCpu}': validate the options first (Problems)"),
     };
+
+    /// <summary>Whether <see cref="LoopCpu"/> is a CPU number (0 to 1023), and which.</summary>
+    private bool TryCpuNumber(out int cpu) =>
+        int.TryParse(LoopCpuWord, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out cpu) && cpu <= 1023;
 
     /// <summary>Microseconds the loop thread polls for the next frame before blocking (0: none; up to 2000). Saves the wake-up, holds a core.</summary>
     public int PollMicroseconds { get; set; }
@@ -151,7 +155,7 @@ public sealed class NeurolinkOptions
         if (cpu is not ("auto" or "off"))
         {
             IReadOnlyList<int> allowed = Neurolink.Device.ThreadPinning.AllowedCpus();
-            if (!int.TryParse(cpu, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n > 1023)
+            if (!TryCpuNumber(out int n))
             {
                 problems.Add($"Neurolink:LoopCpu is '{LoopCpu}': give auto (the last CPU this process may use), off, or a CPU number");
             }

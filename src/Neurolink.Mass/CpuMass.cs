@@ -109,8 +109,8 @@ public sealed partial class CpuMass : ISimulatedMass
             _chunks[k].Holds = [.. _populations.Select((p, q) =>
             {
                 int size = Math.Min(p.Start + p.Count, hi) - Math.Max(p.Start, lo);
-                float refSteps = p.Model switch { LifCuba => _lif[q].RefSteps, LifCoba => _coba[q].RefSteps, _ => 0 };
-                return refSteps > 0 && size > 0 ? new Holds(size) : null;
+                (float refSteps, float vr) = p.Model switch { LifCuba => (_lif[q].RefSteps, _lif[q].Vr), LifCoba => (_coba[q].RefSteps, _coba[q].Vr), _ => (0f, 0f) };
+                return refSteps > 0 && size > 0 ? new Holds(size, vr) : null;
             })];
         }
 
@@ -203,10 +203,9 @@ public sealed partial class CpuMass : ISimulatedMass
                     continue;
                 }
 
-                float vr = _populations[p].Model is LifCuba ? _lif[p].Vr : _coba[p].Vr;
                 foreach ((int i, long due) in holds.Entries())
                 {
-                    v[i] = vr;
+                    v[i] = holds.Reset;
                     if (!refractory.IsEmpty)
                     {
                         refractory[i] = due - last;
@@ -255,10 +254,9 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <summary>Ends chunk <paramref name="k"/>'s update of step <paramref name="step"/>: the neurons whose refractory period ends with it are set free at their reset.</summary>
     private void Release(int k, long step)
     {
-        Holds?[] holds = _chunks[k].Holds;
-        for (int p = 0; p < holds.Length; p++)
+        foreach (Holds? holds in _chunks[k].Holds)
         {
-            holds[p]?.Release(step, _v, _populations[p].Model is LifCuba ? _lif[p].Vr : _coba[p].Vr);
+            holds?.Release(step, _v);
         }
     }
 
@@ -506,8 +504,8 @@ public sealed partial class CpuMass : ISimulatedMass
             int n = _n, slot = (int)((step + _slotCount - 1) % _slotCount);
             Span<float> e = _slots.AsSpan((((slot * 2) + 0) * n) + from, to - from);
             Span<float> i = _slots.AsSpan((((slot * 2) + 1) * n) + from, to - from);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(e, f.InverseAtE, e);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(i, f.InverseAtI, i);
+            MultiplyInPlace(e, f.InverseAtE);
+            MultiplyInPlace(i, f.InverseAtI);
             System.Numerics.Tensors.TensorPrimitives.Add(ge, e, ge);
             System.Numerics.Tensors.TensorPrimitives.Add(gi, i, gi);
             e.Clear();
@@ -704,8 +702,9 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>
     /// Multiplies every element by <paramref name="factor"/> (nothing when it is 1: a receptor not
-    /// framed). Compiled at once, by the constructor's call, as it first runs hundreds of steps into
-    /// a run, where compiling it would stall a closed loop's frame.
+    /// framed): the frame's restart and delayed input's arrival. Compiled at once, by the
+    /// constructor's call, as the restart first runs hundreds of steps into a run, where compiling
+    /// it would stall a closed loop's frame.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyInPlace(Span<float> values, float factor)
@@ -856,12 +855,10 @@ public sealed partial class CpuMass : ISimulatedMass
             else
             {
                 ushort[] delay = rows.Delay;
-                long n = _n;
                 for (int s = a; s < b; s++)
                 {
                     int packed = synapse[s];
-                    long at = ((((slot + delay[s]) % _slotCount) * 2L) + receptor) * n;
-                    _slots[at + (packed & CompactRows.TargetMask)] += table[packed >>> CompactRows.TargetBits];
+                    _slots[SlotStart(slot, delay[s], receptor) + (packed & CompactRows.TargetMask)] += table[packed >>> CompactRows.TargetBits];
                 }
             }
 
@@ -879,11 +876,9 @@ public sealed partial class CpuMass : ISimulatedMass
         else
         {
             ushort[] delay = rows.Delay;
-            long n = _n;
             for (int s = a; s < b; s++)
             {
-                long at = ((((slot + delay[s]) % _slotCount) * 2L) + receptor) * n;
-                _slots[at + target[s]] += weight[s];
+                _slots[SlotStart(slot, delay[s], receptor) + target[s]] += weight[s];
             }
         }
 
@@ -900,6 +895,10 @@ public sealed partial class CpuMass : ISimulatedMass
             }
         }
     }
+
+    /// <summary>Where in <see cref="_slots"/> the <paramref name="receptor"/> input of a spike of this step's slot with delay <paramref name="delay"/> waits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long SlotStart(int slot, int delay, int receptor) => ((((slot + delay) % _slotCount) * 2L) + receptor) * _n;
 
     /// <summary>The synapses of <paramref name="pre"/>'s row whose targets are in thread <paramref name="k"/>'s range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -1032,7 +1031,7 @@ public sealed partial class CpuMass : ISimulatedMass
     /// is the order they are released (the period is the population's): a ring with room for
     /// every neuron of the range, as each is in it at most once.
     /// </summary>
-    private sealed class Holds(int capacity)
+    private sealed class Holds(int capacity, float reset)
     {
         private readonly int[] _neuron = new int[capacity];
         private readonly long[] _due = new long[capacity];
@@ -1047,12 +1046,15 @@ public sealed partial class CpuMass : ISimulatedMass
             _count++;
         }
 
-        /// <summary>Sets free, at <paramref name="vr"/>, every neuron whose period ends with step <paramref name="step"/>.</summary>
-        public void Release(long step, float[] v, float vr)
+        /// <summary>The population's reset, where a released neuron's v starts again.</summary>
+        public float Reset { get; } = reset;
+
+        /// <summary>Sets free, at the reset, every neuron whose period ends with step <paramref name="step"/>.</summary>
+        public void Release(long step, float[] v)
         {
             while (_count > 0 && _due[_head] <= step)
             {
-                v[_neuron[_head]] = vr;
+                v[_neuron[_head]] = Reset;
                 _head = _head + 1 == _neuron.Length ? 0 : _head + 1;
                 _count--;
             }
