@@ -4,7 +4,9 @@
 # to the transport. Three links to the emulator: in process, TCP (neurolink emulate --listen)
 # and a pseudo-terminal (neurolink emulate --pty, as a serial device); then the mass at
 # dt 0.1 ms (10 steps a frame) in process, and in process with the reader and loop threads not
-# pinned to one CPU (--cpu off; by default they share the last CPU). As root it also runs the
+# pinned to one CPU (--cpu off; by default they share the last CPU), and in process with the
+# frames run on the loop's own thread (--loop-thread own: the reader hands each frame over and
+# wakes it) instead of on the reader thread that received them. As root it also runs the
 # reader and loop threads under SCHED_FIFO (--realtime 20), in process and over TCP.
 # usage: bench/loop.sh [--seconds S]   (summaries in bench/results/loop-*.json)
 set -euo pipefail
@@ -46,3 +48,4 @@ kill $emu; wait $emu 2>/dev/null || true
 rm -f "$pty_out"
 run in-process-dt0.1 --dt 0.1
 run in-process-unpinned --cpu off
+run in-process-own-thread --loop-thread own

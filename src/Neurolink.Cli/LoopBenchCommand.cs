@@ -13,6 +13,7 @@ public static class LoopBenchCommand
     [
         ("Neurolink:Device", "--device/--channels"), ("Neurolink:Neurons", "--neurons"), ("Neurolink:Backend", "--backend"), ("Neurolink:DtMs", "--dt"),
         ("Neurolink:Threads", "--threads"), ("Neurolink:RealtimePriority", "--realtime"), ("Neurolink:PollMicroseconds", "--poll-us"), ("Neurolink:LoopCpu", "--cpu"),
+        ("Neurolink:LoopThread", "--loop-thread"),
     ];
 
     /// <summary>Builds the verb.</summary>
@@ -26,12 +27,13 @@ public static class LoopBenchCommand
         var dt = new Option<double>("--dt") { Description = "Time step of the loop network, ms: 1 (one step per frame) or 0.5, 0.25, 0.2, 0.1", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "CPU backend threads (0: automatic)", DefaultValueFactory = _ => 0 };
         var realtime = new Option<int>("--realtime") { Description = "SCHED_FIFO priority of the reader and loop threads (Linux, root or CAP_SYS_NICE); 0: off", DefaultValueFactory = _ => 0 };
-        var poll = new Option<int>("--poll-us") { Description = "Microseconds the loop thread polls for the next frame before blocking (0: blocks at once)", DefaultValueFactory = _ => 0 };
+        var poll = new Option<int>("--poll-us") { Description = "Microseconds the loop thread polls for the next frame before blocking (0: blocks at once); with --loop-thread own", DefaultValueFactory = _ => 0 };
         var cpu = new Option<string>("--cpu") { Description = "CPU the reader and loop threads are pinned to, together (Linux): auto (the last one this process may use), off, or a number", DefaultValueFactory = _ => NeurolinkOptions.CommandLoopCpu };
+        var thread = new Option<string>("--loop-thread") { Description = "Where the frames run: reader (on the thread that read them, no hand-over) or own (the loop's own thread, woken for each frame)", DefaultValueFactory = _ => "reader" };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the summary to this file" };
         var loop = new Command("loop", "Run the closed loop against a device (the in-process emulator by default) and report losses, deadline misses and loop latency")
         {
-            channels, neurons, seconds, device, backend, dt, threads, realtime, poll, cpu, json,
+            channels, neurons, seconds, device, backend, dt, threads, realtime, poll, cpu, thread, json,
         };
         loop.SetAction(async (result, cancellationToken) =>
         {
@@ -51,6 +53,7 @@ public static class LoopBenchCommand
                 RealtimePriority = result.GetValue(realtime),
                 PollMicroseconds = result.GetValue(poll),
                 LoopCpu = result.GetValue(cpu)!,
+                LoopThread = result.GetValue(thread)!,
                 StatusIntervalMs = 0,
             };
             IReadOnlyList<string> problems = options.Problems();

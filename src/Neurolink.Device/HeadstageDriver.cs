@@ -58,9 +58,18 @@ public sealed class HeadstageDriver : IDisposable
     /// <summary>
     /// Every frame that is not an answer to a request: data, GAP, HEARTBEAT, ERROR. It runs on the
     /// reader thread, which also delivers answers: it must return quickly and must not call this
-    /// driver's requests (hand work to another thread, as the closed loop does).
+    /// driver's requests (they would wait for an answer only this thread can deliver).
     /// </summary>
     public FrameHandler? DataFrame { get; set; }
+
+    /// <summary>
+    /// Runs on the reader thread after the frames of each read were dispatched, outside the
+    /// receiver's lock: where work that takes them on this thread goes (the closed loop, when it
+    /// runs on the reader thread, so no second thread has to be woken for each frame). The same
+    /// rule as <see cref="DataFrame"/>: no requests to this driver from here; sending without
+    /// waiting (<see cref="SendTrigger"/>) is fine.
+    /// </summary>
+    public Action? AfterFrames { get; set; }
 
     /// <summary>What the device reported at <see cref="Connect"/>, or null before.</summary>
     public Capabilities? Capabilities { get; private set; }
@@ -478,6 +487,8 @@ public sealed class HeadstageDriver : IDisposable
                         Dispatch(frame, received);
                     }
                 }
+
+                AfterFrames?.Invoke();
 
                 Volatile.Write(ref _readerAllocated, GC.GetAllocatedBytesForCurrentThread());
                 Volatile.Write(ref _readerCpuTicks, ThreadUsage.CurrentThreadCpuTime().Ticks);

@@ -52,11 +52,14 @@ public sealed class ClosedLoop : IDisposable
     private readonly long[] _lastTrigger;   // step of each program's last trigger
     private readonly bool[] _armed;
     private readonly double _refractorySteps;
-    private readonly object _armGate = new();
+    private readonly object _armGate = new();       // the armed flags, between Configure and the loop
+    private readonly object _configureGate = new(); // one Configure at a time
     private Thread? _thread;
     private RingConsumer? _consumer;
     private volatile bool _stop;
     private volatile bool _stimulationStopped;
+    private volatile bool _failed;
+    private int _draining; // 1 while a thread runs frames (Drain)
     private bool _paused;
     private int _sending;
     private long _frames, _lost, _linkDowns, _misses, _steps, _outputSpikes, _sent, _suppressed, _refusedHost;
@@ -114,10 +117,10 @@ public sealed class ClosedLoop : IDisposable
     /// <summary>What stopped the loop, or null.</summary>
     public Exception? Fault => Volatile.Read(ref _fault);
 
-    /// <summary>Raised on the loop thread when the loop fails, after stimulation was stopped.</summary>
+    /// <summary>Raised when the loop fails, after stimulation was stopped and the device disarmed: on the loop thread, or on a thread of its own for a loop on the reader thread.</summary>
     public event Action<Exception>? Faulted;
 
-    /// <summary>Why the loop thread runs without real-time scheduling, or null when it has it (or was not asked to).</summary>
+    /// <summary>Why the loop thread runs without real-time scheduling, or null when it has it (or was not asked to, or the loop runs on the reader thread, whose own is the driver's).</summary>
     public string? RealtimeProblem { get; private set; }
 
     /// <summary>Why the loop thread is not pinned to the CPU it was asked to be, or null.</summary>
@@ -179,7 +182,11 @@ public sealed class ClosedLoop : IDisposable
         ArgumentNullException.ThrowIfNull(driver);
         Volatile.Write(ref _sampleRateHz, sampleRateHz);
         var problems = new List<string>();
-        lock (_armGate)
+
+        // One configuration at a time; the loop's lock (_armGate) is held only while the armed
+        // flags change, never across a request: a loop on the reader thread takes it to send, and
+        // the request's answer comes through that thread.
+        lock (_configureGate)
         {
             HeadstageDriver? previous = Volatile.Read(ref _counted);
             if (previous is not null && previous != driver)
@@ -189,25 +196,28 @@ public sealed class ClosedLoop : IDisposable
             }
 
             Volatile.Write(ref _counted, driver);
-            if (_stim.Enabled)
+            lock (_armGate)
             {
-                // A device starts (and restarts after every HELLO) with stimulation off.
-                driver.WriteRegister((uint)Register.StimEnable, 1);
+                Array.Clear(_armed);
             }
 
+            if (!_stim.Enabled)
+            {
+                return problems;
+            }
+
+            // A device starts (and restarts after every HELLO) with stimulation off.
+            driver.WriteRegister((uint)Register.StimEnable, 1);
             for (int p = 0; p < _stim.Programs; p++)
             {
-                _armed[p] = false;
-                if (!_stim.Enabled)
-                {
-                    continue;
-                }
-
                 int channel = _stim.Channel(p, driver.Capabilities?.ChannelCount ?? 0);
                 try
                 {
                     driver.Arm(_stim.Program((ushort)p), [(ushort)Math.Min(channel, ushort.MaxValue)]);
-                    _armed[p] = true;
+                    lock (_armGate)
+                    {
+                        _armed[p] = true;
+                    }
                 }
                 catch (StimulationRefusedException e)
                 {
@@ -219,17 +229,72 @@ public sealed class ClosedLoop : IDisposable
         return problems;
     }
 
-    /// <summary>Starts the loop thread; it reads every frame written to the ring from now on.</summary>
+    /// <summary>
+    /// Starts the loop: it reads every frame written to the ring from now on, on its own thread,
+    /// or (with <see cref="ClosedLoopOptions.OnReaderThread"/>) wherever <see cref="Drain"/> is
+    /// called: give <see cref="Drain"/> to <see cref="AcquisitionSession.AfterFrames"/>.
+    /// </summary>
     public void Start()
     {
-        if (_thread is not null)
+        if (_consumer is not null)
         {
             throw new InvalidOperationException("the loop was already started");
         }
 
         _consumer = _ring.AddConsumer("closed-loop");
+        if (_options.OnReaderThread)
+        {
+            _options.OnHandled?.Invoke(0); // ready for the first frame (a lockstep device makes none before)
+            return;
+        }
+
         _thread = new Thread(Run) { IsBackground = true, Name = "neurolink-loop", Priority = ThreadPriority.AboveNormal };
         _thread.Start();
+    }
+
+    /// <summary>
+    /// For a loop on the reader thread (<see cref="ClosedLoopOptions.OnReaderThread"/>): runs every
+    /// frame in the ring not yet run, on the calling thread, and returns. Called by the reader
+    /// after each read (<see cref="AcquisitionSession.AfterFrames"/>), so a frame is run by the
+    /// thread that received it, with no other thread to wake. One caller at a time runs frames;
+    /// a call while another runs returns at once. A fault stops stimulation here, at once; the
+    /// device is disarmed, <see cref="Fault"/> set and <see cref="Faulted"/> raised on a thread of
+    /// their own (disarming waits for answers that only the reader thread can deliver).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The loop runs on its own thread.</exception>
+    public void Drain()
+    {
+        if (!_options.OnReaderThread)
+        {
+            throw new InvalidOperationException("this loop runs on its own thread: Drain is for a loop with OnReaderThread set");
+        }
+
+        RingConsumer? consumer = _consumer;
+        if (consumer is null || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_stop || _failed)
+            {
+                return; // stopped (the consumer may be gone) or failed (the ring is no longer read, as a failed loop thread)
+            }
+
+            Handle(consumer);
+            consumer.Release();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _stimulationStopped = true; // before anything else: no trigger follows
+            _failed = true;
+            FailElsewhere(e);
+        }
+        finally
+        {
+            Volatile.Write(ref _draining, 0);
+        }
     }
 
     /// <summary>
@@ -265,6 +330,29 @@ public sealed class ClosedLoop : IDisposable
     {
         _stimulationStopped = true;
         long until = Stopwatch.GetTimestamp() + (long)(drain.TotalSeconds * Stopwatch.Frequency);
+        if (_options.OnReaderThread)
+        {
+            // The reader may be gone (the link closed, the session stopped): what is left is run here.
+            while (_consumer is not null && !_failed && _consumer.LagBytes > 0 && Stopwatch.GetTimestamp() < until)
+            {
+                Drain();
+                if (_consumer.LagBytes > 0)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+
+            _stop = true;
+            Interlocked.MemoryBarrier(); // a drain that starts after this sees it; one running is seen below
+            var spin = default(SpinWait);
+            while (Volatile.Read(ref _draining) != 0)
+            {
+                spin.SpinOnce();
+            }
+
+            return;
+        }
+
         while (_thread is not null && _thread.IsAlive && _consumer is not null && _consumer.LagBytes > 0 && Stopwatch.GetTimestamp() < until)
         {
             Thread.Sleep(1);
@@ -302,56 +390,76 @@ public sealed class ClosedLoop : IDisposable
                     }
                 }
 
-                if (!consumer.WaitForData(TimeSpan.FromMilliseconds(50)))
+                if (consumer.WaitForData(TimeSpan.FromMilliseconds(50)))
                 {
-                    continue;
-                }
-
-                while (!_stop && consumer.TryRead(out RingItem item))
-                {
-                    if (item.Kind == RingItemKind.Loss)
-                    {
-                        LossRecord loss = item.Loss;
-                        if (loss.Kind == LossKind.LinkDown)
-                        {
-                            Interlocked.Increment(ref _linkDowns);
-                        }
-                        else
-                        {
-                            Interlocked.Add(ref _lost, loss.Frames);
-                        }
-                    }
-                    else if (item.Kind == RingItemKind.Frame)
-                    {
-                        Frame frame = item.Frame;
-                        if (frame.Type == FrameType.SpikeCounts)
-                        {
-                            OnCounts(frame, item.ReceivedTimestamp);
-                        }
-                    }
+                    Handle(consumer);
                 }
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A fault in the loop stops stimulation before anything else.
-            _stimulationStopped = true;
-            try
-            {
-                _driver()?.DisarmAll();
-            }
-            catch (Exception disarm) when (disarm is DeviceException or TransportClosedException or ObjectDisposedException)
-            {
-                e = new AggregateException(e, disarm);
-            }
-
-            Volatile.Write(ref _fault, e);
-            Faulted?.Invoke(e);
+            _stimulationStopped = true; // a fault in the loop stops stimulation before anything else
+            _failed = true;
+            Fail(e);
         }
         finally
         {
             consumer.Release();
         }
+    }
+
+    /// <summary>Runs every item there is in the ring, in order, until none is left or the loop is stopped.</summary>
+    private void Handle(RingConsumer consumer)
+    {
+        while (!_stop && consumer.TryRead(out RingItem item))
+        {
+            if (item.Kind == RingItemKind.Loss)
+            {
+                LossRecord loss = item.Loss;
+                if (loss.Kind == LossKind.LinkDown)
+                {
+                    Interlocked.Increment(ref _linkDowns);
+                }
+                else
+                {
+                    Interlocked.Add(ref _lost, loss.Frames);
+                }
+            }
+            else if (item.Kind == RingItemKind.Frame)
+            {
+                Frame frame = item.Frame;
+                if (frame.Type == FrameType.SpikeCounts)
+                {
+                    OnCounts(frame, item.ReceivedTimestamp);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Fail"/> on a thread of its own, for a fault on the reader thread (whose answers
+    /// the disarm waits for). Not a lambda in <see cref="Drain"/>: the closure of its exception
+    /// would be allocated on every call, fault or none.
+    /// </summary>
+    private void FailElsewhere(Exception e)
+    {
+        new Thread(() => Fail(e)) { IsBackground = true, Name = "neurolink-loop-fault" }.Start();
+    }
+
+    /// <summary>After a fault, stimulation already stopped: the device disarmed, the fault kept and told.</summary>
+    private void Fail(Exception e)
+    {
+        try
+        {
+            _driver()?.DisarmAll();
+        }
+        catch (Exception disarm) when (disarm is DeviceException or TransportClosedException or ObjectDisposedException)
+        {
+            e = new AggregateException(e, disarm);
+        }
+
+        Volatile.Write(ref _fault, e);
+        Faulted?.Invoke(e);
     }
 
     private void OnCounts(in Frame frame, long received)

@@ -113,8 +113,17 @@ public sealed record class ClosedLoopOptions
     public int MaxStepsPerFrame { get; init; } = 10_000;
 
     /// <summary>
+    /// Run the frames on the thread that received them (true): the loop has no thread of its own,
+    /// and the reader calls <see cref="ClosedLoop.Drain"/> after each read
+    /// (<see cref="Device.Acquisition.AcquisitionSession.AfterFrames"/>), so no second thread is
+    /// woken per frame. False: the loop's own thread waits on the ring.
+    /// </summary>
+    public bool OnReaderThread { get; init; }
+
+    /// <summary>
     /// How long the loop thread polls for the next frame before it blocks, microseconds (0: it
-    /// blocks at once). Polling saves the wake-up but holds a core: for a machine with one to spare.
+    /// blocks at once). Polling saves the wake-up but holds a core: for a machine with one to
+    /// spare. For a loop on its own thread only.
     /// </summary>
     public int PollMicroseconds { get; init; }
 

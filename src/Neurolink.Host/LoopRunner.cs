@@ -146,6 +146,7 @@ public sealed class LoopRunner : IDisposable
         _loop = new ClosedLoop(_session.Ring, _mass, () => _session.Driver, new ClosedLoopOptions
         {
             Stimulation = _options.Stimulation, OnLatency = OnLatency, RealtimePriority = _options.RealtimePriority, PollMicroseconds = _options.PollMicroseconds, Cpu = _cpu,
+            OnReaderThread = _options.LoopOnReaderThread,
             OnTrigger = (_recorder is null ? null : (TriggerHandler)RecordTrigger) + OnTrigger, // the recording's, then the task's
             OnFrame = OnFrame,
             OnHandled = _opener.Emulator?.Pace is { } pace ? pace.Report : null,
@@ -154,6 +155,11 @@ public sealed class LoopRunner : IDisposable
         HeadstageDriver driver = _session.Driver ?? throw new TransportClosedException($"device {uri} went away while the mass was being built");
         ArmProblems = _loop.Configure(driver, _session.SampleRateHz);
         _loop.Start();
+        if (_options.LoopOnReaderThread)
+        {
+            _session.AfterFrames = _loop.Drain;
+            _loop.Drain(); // frames that came while the loop started (the reader runs it from its next read on)
+        }
         _gcAtStart = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
         _clock.Start();
     }
@@ -266,6 +272,7 @@ public sealed class LoopRunner : IDisposable
             ComputeMaxFrame = _loop is { } c && c.WorstFrames.Compute >= 0 ? c.WorstFrames.Compute : null,
             WarmUpMs = Math.Round(_warmUp.TotalMilliseconds, 1),
             LoopCpu = _cpu >= 0 && _loop is not null && PinProblem is null ? _cpu : null,
+            LoopThread = _options.LoopOnReaderThread ? "reader" : "own",
             Device = _options.Device,
             Backend = _mass?.Backend ?? "",
             Neurons = net?.NeuronCount ?? 0,

@@ -55,6 +55,9 @@ public sealed record class LoopSummary
     /// <summary>The CPU the reader and loop threads ran pinned to (LoopCpu); null when they were not.</summary>
     [JsonPropertyName("loop_cpu")] public int? LoopCpu { get; init; }
 
+    /// <summary>Where the frames ran: "reader" (the thread that read them) or "own" (the loop's thread).</summary>
+    [JsonPropertyName("loop_thread")] public string LoopThread { get; init; } = "";
+
     /// <summary>Time spent before the loop started on paying one-off costs (compiling the frame path ahead, the mass's first steps), ms.</summary>
     [JsonPropertyName("warm_up_ms")] public double WarmUpMs { get; init; }
 

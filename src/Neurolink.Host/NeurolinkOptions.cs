@@ -80,7 +80,18 @@ public sealed class NeurolinkOptions
     private bool TryCpuNumber(out int cpu) =>
         int.TryParse(LoopCpuWord, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out cpu) && cpu <= 1023;
 
-    /// <summary>Microseconds the loop thread polls for the next frame before blocking (0: none; up to 2000). Saves the wake-up, holds a core.</summary>
+    /// <summary>
+    /// Where the loop runs the frames: "reader" (the default), on the thread that read them from
+    /// the device, right after the read, so no second thread is woken per frame; or "own", on a
+    /// thread of its own that waits on the acquisition ring (the reader goes back to reading at
+    /// once; a slow frame then delays no read).
+    /// </summary>
+    public string LoopThread { get; set; } = "reader";
+
+    /// <summary>True when <see cref="LoopThread"/> is "reader" (in any case, with spaces).</summary>
+    public bool LoopOnReaderThread => (LoopThread ?? "reader").Trim().Equals("reader", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Microseconds the loop thread polls for the next frame before blocking (0: none; up to 2000). Saves the wake-up, holds a core. With <see cref="LoopThread"/> "own" only.</summary>
     public int PollMicroseconds { get; set; }
 
     /// <summary>Record the session into this directory (Open Ephys layout: raw samples, spike events, stimulation, losses); empty: no recording.</summary>
@@ -165,9 +176,19 @@ public sealed class NeurolinkOptions
             }
         }
 
+        string thread = (LoopThread ?? "reader").Trim().ToLowerInvariant();
+        if (thread is not ("reader" or "own"))
+        {
+            problems.Add($"Neurolink:LoopThread is '{LoopThread}': give reader (frames run on the thread that read them) or own (the loop's own thread)");
+        }
+
         if (PollMicroseconds is < 0 or > 2000)
         {
             problems.Add($"Neurolink:PollMicroseconds is {PollMicroseconds}: it must be 0 (block at once) to 2000");
+        }
+        else if (PollMicroseconds > 0 && thread == "reader")
+        {
+            problems.Add($"Neurolink:PollMicroseconds is {PollMicroseconds} with LoopThread reader: the reader waits on the device, not on the ring; set LoopThread to own to poll, or PollMicroseconds to 0");
         }
 
         if (Threads is < 0 or > 1024)

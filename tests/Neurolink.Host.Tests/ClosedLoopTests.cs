@@ -31,8 +31,10 @@ public class ClosedLoopTests
         EndToEndTests.AssertDisarmedBeforeStop(runner.Emulator.Truth);
     }
 
-    [Fact]
-    public void A_fault_in_the_loop_stops_stimulation_at_once_while_acquisition_goes_on()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_fault_in_the_loop_stops_stimulation_at_once_while_acquisition_goes_on(bool onReaderThread)
     {
         var (emulator, connector) = HeadstageEmulator.StartInProcess(new EmulatorOptions { Channels = 256, Clock = EmulatorClock.Paced });
         using (emulator)
@@ -42,11 +44,16 @@ public class ClosedLoopTests
             session.Start();
             CompiledNetwork net = NetworkBuilder.Build(LoopNetwork.Default(256, 1500));
             using var mass = new FailingMass(new CpuMass(net, 1), failAtStep: 1500);
-            using var loop = new ClosedLoop(session.Ring, mass, () => session.Driver);
+            using var loop = new ClosedLoop(session.Ring, mass, () => session.Driver, new ClosedLoopOptions { OnReaderThread = onReaderThread });
             Exception? raised = null;
             loop.Faulted += e => raised = e;
             loop.Configure(session.Driver!, session.SampleRateHz);
             loop.Start();
+            if (onReaderThread)
+            {
+                session.AfterFrames = loop.Drain; // the disarm must not wait on the reader thread it runs on
+            }
+
             Wait(() => loop.Fault is not null, TimeSpan.FromSeconds(30));
             Assert.IsType<InvalidOperationException>(loop.Fault);
             Assert.Same(loop.Fault, raised);
@@ -83,18 +90,29 @@ public class ClosedLoopTests
         Assert.True(runner.Emulator!.Truth.Control().Count(e => e.Command == "STIM_TRIGGER") <= handedOver, "triggers reached the device after stimulation was stopped");
     }
 
-    [Fact]
-    public void The_loop_allocates_nothing_per_frame_once_running()
+    [Theory]
+    [InlineData("reader")]
+    [InlineData("own")]
+    public void The_loop_allocates_nothing_per_frame_once_running(string thread)
     {
-        using var runner = new LoopRunner(new NeurolinkOptions { Device = "emu://?channels=256", Neurons = 2000, StatusIntervalMs = 0 });
+        using var runner = new LoopRunner(new NeurolinkOptions { Device = "emu://?channels=256", Neurons = 2000, StatusIntervalMs = 0, LoopThread = thread });
         runner.Start();
         ClosedLoop loop = runner.Loop!;
         Wait(() => loop.Counters.Frames > 500 && loop.Counters.StimSent > 0, TimeSpan.FromSeconds(30));
-        long frames = loop.Counters.Frames, sent = loop.Counters.StimSent, before = loop.AllocatedBytes;
-        Wait(() => loop.Counters.Frames > frames + 1000 && loop.Counters.StimSent > sent + 10, TimeSpan.FromSeconds(30));
-        long after = loop.AllocatedBytes;
+
+        // Windows of 500 frames that stimulate: the JIT's tier-up may allocate in the first ones
+        // (on the reader thread the driver's too), a per-frame allocation shows in every one.
+        long best = long.MaxValue, frames = 0;
+        for (int window = 0; window < 10 && best > 0; window++)
+        {
+            frames = loop.Counters.Frames;
+            long sent = loop.Counters.StimSent, before = loop.AllocatedBytes;
+            Wait(() => loop.Counters.Frames > frames + 500 && loop.Counters.StimSent > sent + 5, TimeSpan.FromSeconds(30));
+            best = Math.Min(best, loop.AllocatedBytes - before);
+        }
+
         runner.Stop();
-        Assert.True(after == before, $"the loop thread allocated {after - before} bytes over {loop.Counters.Frames - frames} frames (stimulating included)");
+        Assert.True(best == 0, $"the loop's thread allocated {best} bytes over {loop.Counters.Frames - frames} frames (stimulating included) in its best window");
     }
 
     [Fact]

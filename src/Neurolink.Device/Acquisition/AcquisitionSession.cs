@@ -54,6 +54,7 @@ public sealed class AcquisitionSession : IDisposable
     private int _disposed;
     private double _sampleRateHz;
     private string? _lastError;
+    private Action? _afterFrames;
 
     /// <summary>
     /// Creates a session; <paramref name="open"/> opens the link each time one is needed (at
@@ -72,6 +73,18 @@ public sealed class AcquisitionSession : IDisposable
 
     /// <summary>The ring the frames land in; add consumers to it.</summary>
     public FrameRing Ring { get; }
+
+    /// <summary>
+    /// Runs on the reader thread after the frames of each read are in the ring, on every
+    /// connection (see <see cref="HeadstageDriver.AfterFrames"/>): a consumer that takes its frames
+    /// on the reader thread drains itself here, without a second thread to wake. It must not
+    /// make requests to the driver (their answers come through this thread). Null: nothing.
+    /// </summary>
+    public Action? AfterFrames
+    {
+        get => Volatile.Read(ref _afterFrames);
+        set => Volatile.Write(ref _afterFrames, value);
+    }
 
     /// <summary>The device's capabilities, from the latest handshake (null before <see cref="Start"/>).</summary>
     public Capabilities? Capabilities { get; private set; }
@@ -243,6 +256,7 @@ public sealed class AcquisitionSession : IDisposable
         try
         {
             driver.DataFrame = OnFrame;
+            driver.AfterFrames = () => Volatile.Read(ref _afterFrames)?.Invoke();
             Capabilities caps = driver.Connect();
 
             // HELLO restarts every stream's sequence at 0 (SPEC section 6), so even the loss of
