@@ -5,6 +5,8 @@
 mkdir -p bench/results
 neurolink=(dotnet src/Neurolink.Cli/bin/Release/net10.0/neurolink.dll)
 build_cli() { dotnet build -c Release src/Neurolink.Cli -v quiet -nologo >/dev/null; }
-machine() { echo "$(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"; }
+machine() { # the CPU's family and model too: "AMD EPYC" names hosts of several generations
+  echo "$(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), model $(grep -m1 '^model[[:space:]]*:' /proc/cpuinfo | cut -d: -f2 | xargs)), $(nproc) cores"
+}
 steal() { awk '/^cpu /{print $9}' /proc/stat; }   # jiffies the hypervisor gave to others
 stolen_ms_since() { echo $(( ($(steal) - $1) * 1000 / $(getconf CLK_TCK) )); }
