@@ -3,20 +3,32 @@ using System.IO.Ports;
 namespace Neurolink.Transport;
 
 /// <summary>
-/// A headstage on a serial port (a USB CDC-ACM adapter, or the emulator's pseudo-terminal),
-/// through System.IO.Ports: 8 data bits, no parity, one stop bit, no flow control. Reads wait
-/// at most 50 ms at a time so that cancellation is noticed; an unplugged port ends the read with 0.
+/// A headstage on a serial port (a USB CDC-ACM adapter, or the emulator's pseudo-terminal): 8
+/// data bits, no parity, one stop bit, no flow control. On Linux the port's descriptor is read
+/// and written on the caller's thread (<see cref="LinuxSerialPort"/>: System.IO.Ports' Unix
+/// stream adds up to a millisecond or two to every read and write); elsewhere through
+/// System.IO.Ports. Reads wait at most 50 ms at a time so that cancellation is noticed; an
+/// unplugged port ends the read with 0.
 /// </summary>
 public sealed class SerialTransport : ITransport
 {
-    private readonly SerialPort _port;
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(2);
+    private readonly SerialPort? _port;
+    private readonly LinuxSerialPort? _linux;
 
     // SerialPort reads into arrays only: one buffer, reused (grown at most once per larger read).
-    private byte[] _scratch = new byte[65_536];
+    private byte[] _scratch = [];
 
     private SerialTransport(SerialPort port, string uri)
     {
         _port = port;
+        _scratch = new byte[65_536];
+        Uri = uri;
+    }
+
+    private SerialTransport(LinuxSerialPort port, string uri)
+    {
+        _linux = port;
         Uri = uri;
     }
 
@@ -33,11 +45,16 @@ public sealed class SerialTransport : ITransport
             throw new ArgumentException($"{uri} is not a serial:// device", nameof(uri));
         }
 
+        if (OperatingSystem.IsLinux())
+        {
+            return new SerialTransport(LinuxSerialPort.Open(uri), uri.Text);
+        }
+
         var port = new SerialPort(uri.Path!, uri.BaudRate, Parity.None, 8, StopBits.One)
         {
             Handshake = Handshake.None,
             ReadTimeout = 50,
-            WriteTimeout = 2000,
+            WriteTimeout = (int)WriteTimeout.TotalMilliseconds,
             ReadBufferSize = 1 << 20,
         };
         try
@@ -66,13 +83,18 @@ public sealed class SerialTransport : ITransport
     /// <inheritdoc/>
     public int Read(Span<byte> destination, CancellationToken cancellationToken)
     {
+        if (_linux is not null)
+        {
+            return _linux.Read(destination, cancellationToken);
+        }
+
         var buffer = _scratch.Length >= destination.Length ? _scratch : _scratch = new byte[destination.Length];
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                int n = _port.Read(buffer, 0, destination.Length);
+                int n = _port!.Read(buffer, 0, destination.Length);
                 buffer.AsSpan(0, n).CopyTo(destination);
                 return n;
             }
@@ -91,7 +113,14 @@ public sealed class SerialTransport : ITransport
     {
         try
         {
-            _port.BaseStream.Write(source);
+            if (_linux is not null)
+            {
+                _linux.Write(source, WriteTimeout);
+            }
+            else
+            {
+                _port!.BaseStream.Write(source);
+            }
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException or ObjectDisposedException)
         {
@@ -100,5 +129,9 @@ public sealed class SerialTransport : ITransport
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _port.Dispose();
+    public void Dispose()
+    {
+        _linux?.Dispose();
+        _port?.Dispose();
+    }
 }
