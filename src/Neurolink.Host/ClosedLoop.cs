@@ -24,7 +24,8 @@ public readonly record struct LoopCounters(
     long StimSent, long StimSuppressed, long StimRefused, long StimAcknowledged);
 
 /// <summary>
-/// The closed loop, on a dedicated thread: for every SPIKE_COUNTS frame in the acquisition ring,
+/// The closed loop, on its own thread or on the reader thread that received the frames
+/// (<see cref="ClosedLoopOptions.OnReaderThread"/>, <see cref="Drain"/>): for every SPIKE_COUNTS frame in the acquisition ring,
 /// the channels' counts go into the mass's input neurons, the mass advances by the frame's
 /// duration, the output population's spikes become triggers of pre-armed pulse-train programs
 /// (one STIM_TRIGGER frame per frame at most, each program at most once per refractory period),

@@ -534,7 +534,7 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>
     /// Exact integration of current-based LIF neurons <paramref name="lo"/> to <paramref name="hi"/>
-    /// (exclusive), eight at a time: a refractory neuron's v is <see cref="Held"/> and stays so,
+    /// (exclusive), sixteen at a time with AVX-512, else eight: a refractory neuron's v is <see cref="Held"/> and stays so,
     /// so one comparison finds the neurons that fire; those are held after the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -16,13 +16,12 @@ public sealed class SerialTransport : ITransport
     private readonly SerialPort? _port;
     private readonly LinuxSerialPort? _linux;
 
-    // SerialPort reads into arrays only: one buffer, reused (grown at most once per larger read).
+    // SerialPort reads into arrays only: one buffer, reused (grown at the first read, and at most once per larger read).
     private byte[] _scratch = [];
 
     private SerialTransport(SerialPort port, string uri)
     {
         _port = port;
-        _scratch = new byte[65_536];
         Uri = uri;
     }
 
