@@ -21,7 +21,7 @@ public sealed partial class CpuMass
         Decode(v, refractory);
         new MassState
         {
-            Step = _step, V = v, Ge = _ge, Gi = _gi, Ref = refractory, U = _u, Slots = _slots ?? [], Weights = _weights,
+            Step = _step, V = v, Ge = _ge.Span.ToArray(), Gi = _gi.Span.ToArray(), Ref = refractory, U = _u.Span.ToArray(), Slots = _slots ?? [], Weights = _weights,
             Rules = [.. _rules.Select(r => new RuleTraces(r.Pre, r.Post, r.Pre2, r.Post2, r.PreStep, r.PostStep))],
             Eligibility = _eligibility, Touched = _touched, Rewards = [.. _rewards.Entries], Spikes = spikes,
         }.Write(stream, _net);
@@ -40,9 +40,9 @@ public sealed partial class CpuMass
         _prepared = false; // everything the preparation computed is replaced
         _step = s.Step;
         Encode(s.V, s.Ref);
-        s.Ge.CopyTo(_ge, 0);
-        s.Gi.CopyTo(_gi, 0);
-        s.U.CopyTo(_u, 0);
+        s.Ge.CopyTo(_ge.Span);
+        s.Gi.CopyTo(_gi.Span);
+        s.U.CopyTo(_u.Span);
         s.Slots.CopyTo(_slots ?? [], 0);
         s.Weights[0].CopyTo(_weights[0], 0);
         s.Weights[1].CopyTo(_weights[1], 0);

@@ -33,16 +33,16 @@ public sealed partial class CpuMass : ISimulatedMass
     /// </summary>
     private const float Held = float.NegativeInfinity;
 
-    private readonly float[] _v;
+    private readonly AlignedFloats _v; // the state's arrays start on a cache line, so the update's vectors never span two
     /// <summary>The currents, kept in <see cref="_frame"/> (the stored G, not the current itself, where a receptor is framed).</summary>
-    private readonly float[] _ge, _gi;
+    private readonly AlignedFloats _ge, _gi;
     private readonly CurrentFrame _frame;
     private readonly float[] _vOut; // decoded v, for V
     private readonly Chunk[] _chunks;
     private readonly LifCoefficients[] _lif;
     private readonly CobaCoefficients[] _coba;
     private readonly IzhikevichCoefficients[] _izh;
-    private readonly float[] _u; // Izhikevich recovery variable (empty when there is none)
+    private readonly AlignedFloats _u; // Izhikevich recovery variable (empty when there is none)
     private readonly float[][] _weights; // this instance's weights by receptor (plasticity changes them)
     private readonly PopulationRange[] _populations;
     private readonly float[]? _slots; // [slot][receptor][neuron] when some delay is above 0
@@ -73,9 +73,10 @@ public sealed partial class CpuMass : ISimulatedMass
         ArgumentNullException.ThrowIfNull(network);
         _net = network;
         _n = network.NeuronCount;
-        _v = (float[])network.VInit.Clone();
-        _ge = new float[_n];
-        _gi = new float[_n];
+        _v = new AlignedFloats(_n);
+        network.VInit.CopyTo(_v.Span);
+        _ge = new AlignedFloats(_n);
+        _gi = new AlignedFloats(_n);
         _vOut = new float[_n];
         _frame = CurrentFrame.For(network);
         MultiplyInPlace([0f], 0.5f); // compiled now, not at the frame's first restart
@@ -84,7 +85,7 @@ public sealed partial class CpuMass : ISimulatedMass
         _lif = [.. _populations.Select(p => p.Model is LifCuba m ? LifCoefficients.Of(m, dt) : default)];
         _coba = [.. _populations.Select(p => p.Model is LifCoba m ? CobaCoefficients.Of(m, dt) : default)];
         _izh = [.. _populations.Select(p => p.Model is Izhikevich m ? IzhikevichCoefficients.Of(m, dt) : default)];
-        _u = new float[_populations.Any(p => p.Model is Izhikevich) ? _n : 0];
+        _u = new AlignedFloats(_populations.Any(p => p.Model is Izhikevich) ? _n : 0);
         foreach (PopulationRange p in _populations)
         {
             if (p.Model is Izhikevich z)
@@ -187,7 +188,7 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <summary>The plain membrane potentials and, when asked, the refractory steps left of every neuron.</summary>
     private void Decode(Span<float> v, Span<float> refractory)
     {
-        _v.CopyTo(v);
+        _v.Span.CopyTo(v);
         if (!refractory.IsEmpty)
         {
             refractory.Clear();
@@ -218,7 +219,7 @@ public sealed partial class CpuMass : ISimulatedMass
     /// <summary>Sets the state from plain membrane potentials and refractory steps left (a checkpoint); the step count is already set.</summary>
     private void Encode(ReadOnlySpan<float> v, ReadOnlySpan<float> refractory)
     {
-        v.CopyTo(_v);
+        v.CopyTo(_v.Span);
         long last = _step - 1;
         foreach (Chunk c in _chunks)
         {
@@ -256,7 +257,7 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         foreach (Holds? holds in _chunks[k].Holds)
         {
-            holds?.Release(step, _v);
+            holds?.Release(step, _v.Span);
         }
     }
 
@@ -551,9 +552,9 @@ public sealed partial class CpuMass : ISimulatedMass
         {
             // Sixteen at a time where the CPU has AVX-512: the same operations lane for lane as
             // the eight below (and as the GPU kernel), so the results do not depend on the width.
-            ref float v0 = ref MemoryMarshal.GetArrayDataReference(_v);
-            ref float ge0 = ref MemoryMarshal.GetArrayDataReference(_ge);
-            ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
+            ref float v0 = ref _v.First;
+            ref float ge0 = ref _ge.First;
+            ref float gi0 = ref _gi.First;
             Vector512<float> vDm = Vector512.Create(dm), vDe = Vector512.Create(de), vDi = Vector512.Create(di);
             Vector512<float> vKe = Vector512.Create(ke), vKi = Vector512.Create(ki), vEl = Vector512.Create(el);
             Vector512<float> vVt = Vector512.Create(vt);
@@ -577,9 +578,9 @@ public sealed partial class CpuMass : ISimulatedMass
         if (Vector256.IsHardwareAccelerated && hi - i >= 8)
         {
             // Eight neurons at a time, loads and stores without bounds checks (the range was checked above).
-            ref float v0 = ref MemoryMarshal.GetArrayDataReference(_v);
-            ref float ge0 = ref MemoryMarshal.GetArrayDataReference(_ge);
-            ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
+            ref float v0 = ref _v.First;
+            ref float ge0 = ref _ge.First;
+            ref float gi0 = ref _gi.First;
             Vector256<float> vDm = Vector256.Create(dm), vDe = Vector256.Create(de), vDi = Vector256.Create(di);
             Vector256<float> vKe = Vector256.Create(ke), vKi = Vector256.Create(ki), vEl = Vector256.Create(el);
             Vector256<float> vVt = Vector256.Create(vt);
@@ -626,9 +627,9 @@ public sealed partial class CpuMass : ISimulatedMass
         int i = lo;
         if (Vector256.IsHardwareAccelerated)
         {
-            ref float v0 = ref MemoryMarshal.GetArrayDataReference(_v);
-            ref float ge0 = ref MemoryMarshal.GetArrayDataReference(_ge);
-            ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
+            ref float v0 = ref _v.First;
+            ref float ge0 = ref _ge.First;
+            ref float gi0 = ref _gi.First;
             Vector256<float> gl = Vector256.Create(c.Gl), glEl = Vector256.Create(c.Gl * c.El), ee = Vector256.Create(c.Ee), ei = Vector256.Create(c.Ei);
             Vector256<float> bias = Vector256.Create(c.BiasPa), minusDtOverC = Vector256.Create(-c.DtOverC);
             Vector256<float> de = Vector256.Create(c.De), di = Vector256.Create(c.Di), vt = Vector256.Create(c.Vt);
@@ -680,10 +681,10 @@ public sealed partial class CpuMass : ISimulatedMass
         int i = lo;
         if (Vector256.IsHardwareAccelerated)
         {
-            ref float v0 = ref MemoryMarshal.GetArrayDataReference(_v);
-            ref float u0 = ref MemoryMarshal.GetArrayDataReference(_u);
-            ref float ge0 = ref MemoryMarshal.GetArrayDataReference(_ge);
-            ref float gi0 = ref MemoryMarshal.GetArrayDataReference(_gi);
+            ref float v0 = ref _v.First;
+            ref float u0 = ref _u.First;
+            ref float ge0 = ref _ge.First;
+            ref float gi0 = ref _gi.First;
             Vector256<float> dt = Vector256.Create(c.Dt), a = Vector256.Create(c.A), b = Vector256.Create(c.B), reset = Vector256.Create(c.C);
             Vector256<float> d = Vector256.Create(c.D), peak = Vector256.Create(c.Peak), bias = Vector256.Create(c.Bias);
             Vector256<float> de = Vector256.Create(c.De), di = Vector256.Create(c.Di);
@@ -875,9 +876,10 @@ public sealed partial class CpuMass : ISimulatedMass
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Propagate(SynapseRows rows, int[] splits, int pre, int k, float[] current, int receptor, int slot, float inverse)
+    private void Propagate(SynapseRows rows, int[] splits, int pre, int k, AlignedFloats currents, int receptor, int slot, float inverse)
     {
         (int a, int b) = RowRange(rows, splits, pre, k);
+        Span<float> current = currents.Span;
 
         int[] target = rows.Target;
         float[] weight = _weights[receptor];
@@ -1092,7 +1094,7 @@ public sealed partial class CpuMass : ISimulatedMass
         public float Reset { get; } = reset;
 
         /// <summary>Sets free, at the reset, every neuron whose period ends with step <paramref name="step"/>.</summary>
-        public void Release(long step, float[] v)
+        public void Release(long step, Span<float> v)
         {
             while (_count > 0 && _due[_head] <= step)
             {
