@@ -23,14 +23,20 @@ done
 peer=../shared/peers/brian2_cuba.py
 [ -f "$peer" ] || peer=/work/shared/peers/brian2_cuba.py
 if ! /usr/bin/python3 -c "import brian2" 2>/dev/null; then
-  echo "installing the peer: apt-get install -y python3-brian" >&2
-  ${SUDO:-$( [ "$(id -u)" = 0 ] || echo sudo )} apt-get install -y python3-brian >/dev/null
+  echo "installing the peer: apt-get update && apt-get install -y python3-brian" >&2
+  sudo=${SUDO:-$( [ "$(id -u)" = 0 ] || echo sudo )}
+  $sudo apt-get update -qq # a fresh machine has no package lists: without them the package is "not found"
+  $sudo apt-get install -y -qq python3-brian >/dev/null
 fi
 . bench/lib.sh
 out=bench/results/mass.json
 : > "$out"
 build_cli
 echo "# $(machine), brian2 $(/usr/bin/python3 -c 'import brian2; print(brian2.__version__)' 2>/dev/null)"
+# What a step split over two threads pays at least once: one core seeing another's write and answering.
+if [ "$(nproc)" -ge 2 ] && gcc -O2 -pthread bench/core-handoff.c -o bench/results/core-handoff 2>/dev/null; then
+  echo "# core to core: $(bench/results/core-handoff)"
+fi
 # Each line gets stolen_ms: CPU time the hypervisor gave to other guests during that run.
 # stamped SEED COMMAND...: the command's JSON line with the seed and stolen_ms added.
 stamped() { local seed=$1 s0 line; shift; s0=$(steal); line=$("$@"); echo "${line%\}}, \"seed\": $seed, \"stolen_ms\": $(stolen_ms_since "$s0")}" | tee -a "$out"; }
