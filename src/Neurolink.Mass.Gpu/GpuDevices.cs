@@ -11,6 +11,22 @@ public static class GpuDevices
     /// <summary>An ILGPU context with CUDA, the CPU accelerator (4 threads a warp) and the algorithms library.</summary>
     public static Context CreateContext() => Context.Create(b => b.Cuda().CPU(new CPUDevice(4, 1, 1)).EnableAlgorithms().Profiling());
 
+    /// <summary>
+    /// The PTX that ILGPU's CUDA backend makes of an implicitly grouped kernel (its first
+    /// parameter an <see cref="Index1D"/>) for <paramref name="architecture"/>, on any machine:
+    /// no GPU or driver is needed. The CPU accelerator never goes through this backend, so this
+    /// is how a machine without a GPU checks that CUDA takes every kernel.
+    /// </summary>
+    /// <exception cref="Exception">ILGPU's own, naming what the CUDA backend does not support in the kernel.</exception>
+    public static string CompilePtx(System.Reflection.MethodInfo kernel, CudaArchitecture architecture)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        using Context context = Context.Create(b => b.Cuda().EnableAlgorithms()); // CreateContext's settings, less the CPU device
+        using var backend = new ILGPU.Backends.PTX.PTXBackend(context, architecture, CudaInstructionSet.ISA_78, nvvmAPI: null!); // ILGPU's own PTX generator, as GpuMass uses
+        var entry = ILGPU.Backends.EntryPoints.EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
+        return ((ILGPU.Backends.PTX.PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+    }
+
     /// <summary>The first CUDA device, or ILGPU's CPU accelerator.</summary>
     /// <exception cref="NotSupportedException">No CUDA device for <see cref="GpuTarget.Cuda"/> (says what to use instead).</exception>
     public static Accelerator Open(Context context, GpuTarget target)
