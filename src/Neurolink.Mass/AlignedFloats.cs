@@ -8,9 +8,10 @@ namespace Neurolink.Mass;
 /// update loads at a multiple of sixteen neurons lies in one cache line. A .NET array's elements
 /// start 16 bytes after an 8-byte-aligned object, so an array of v, one of ge and one of gi each
 /// begin anywhere within a line; then most AVX-512 loads span two lines (and AVX2 loads, for
-/// arrays on a 16-byte boundary, every other one). The loop alone, 4000 neurons, took 340 ns on
-/// plain arrays and 216 ns aligned; CUBA at 4000 neurons ran at rtf 0.0080 before and 0.0071
-/// after (2026-12-03, bench/mass.sh's machine). The store is allocated on the pinned object heap,
+/// arrays on a 16-byte boundary, every other one). The update's loop over 4000 neurons took
+/// 193 ns aligned and 266-268 ns 16 or 32 bytes past a line (UpdateAlignmentBenchmarks in
+/// bench/Neurolink.Benchmarks); CUBA at 4000 neurons ran at rtf 0.0080 before and 0.0071 after
+/// (2026-12-03, bench/mass.sh's machine). The store is allocated on the pinned object heap,
 /// where nothing moves, so the alignment holds for the object's life.
 /// </summary>
 internal sealed class AlignedFloats

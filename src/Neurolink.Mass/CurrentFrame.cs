@@ -93,12 +93,12 @@ internal sealed class CurrentFrame
             _inverse[0][next], _inverse[1][next]);
     }
 
-    /// <summary>What an input arriving before step <paramref name="step"/>'s integration is multiplied by (channel input between steps).</summary>
-    public float InverseBefore(int receptor, long step)
-    {
-        int k = (int)(step % Period);
-        return _inverse[receptor][step > 0 && k == 0 ? Period : k];
-    }
+    /// <summary>
+    /// What an input arriving before step <paramref name="step"/>'s integration is multiplied by
+    /// (channel input between steps): the factor of the spikes of the step before (<see cref="At"/>'s
+    /// InverseNext, so the restart rule stays in one place), 1 before the first step.
+    /// </summary>
+    public float InverseBefore(int receptor, long step) => step == 0 ? _inverse[receptor][0] : receptor == 0 ? At(step - 1).InverseNextE : At(step - 1).InverseNextI;
 
     /// <summary>One step's factors (see <see cref="CurrentFrame"/>); a receptor not framed has 1 everywhere.</summary>
     /// <param name="Restarts">The step begins by multiplying every stored G by <paramref name="RestartE"/> / <paramref name="RestartI"/>.</param>

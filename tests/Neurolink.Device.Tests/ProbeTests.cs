@@ -27,8 +27,13 @@ public class ProbeTests
         long lost = (long)report["lost_frames"]!;
         int dropped = (int)truth["lost_frames"]!;
 
-        // A drop among the last frames of a stream leaves no later frame to reveal it.
-        Assert.InRange(lost, dropped - 3, dropped);
+        // A drop among the last frames of a stream leaves no later frame to reveal it. Should
+        // the link go down and come back (a stalled machine can miss the link's deadlines), the
+        // frames of the hole are counted as one link-down record, not as lost, and the drops the
+        // emulator made in it cannot be seen: then no more may be reported lost than were dropped.
+        string seen = $"lost {lost}, dropped {dropped}: {System.Text.Json.JsonSerializer.Serialize(report)}";
+        long floor = (long)report["reconnects"]! == 0 ? dropped - 3 : 0;
+        Assert.True(lost >= floor && lost <= dropped, seen);
         Assert.True(dropped > 5);
     }
 }
