@@ -7,17 +7,18 @@
 # Each configuration (side, threads) runs --repeats times, interleaved with the other side's; the
 # summary at the end compares the fastest run of each side (the machine's noise only ever slows a
 # run down, so the fastest is the closest to what the code costs) and gives the slowest beside it.
-# usage: bench/mass.sh [--seconds S] [--seeds "1 2 3"] [--repeats R]   (JSON lines; also in bench/results/mass.json)
+# usage: bench/mass.sh [--seconds S] [--seeds "1 2 3"] [--repeats R] [--max-neurons N]   (JSON lines; also in bench/results/mass.json)
 # needs: python3-brian (sudo apt-get install -y python3-brian) and g++ for the peer
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=10 seeds="1 2 3" repeats=2
+seconds=10 seeds="1 2 3" repeats=2 max_neurons=800000
 while [ $# -gt 0 ]; do
   case "$1" in
+    --max-neurons) max_neurons="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --seeds) seeds="$2"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
-    *) echo "usage: bench/mass.sh [--seconds S] [--seeds \"1 2 3\"] [--repeats R]" >&2; exit 2 ;;
+    *) echo "usage: bench/mass.sh [--seconds S] [--seeds \"1 2 3\"] [--repeats R] [--max-neurons N]" >&2; exit 2 ;;
   esac
 done
 peer=../shared/peers/brian2_cuba.py
@@ -51,10 +52,20 @@ for n in 4000 40000; do
   done
 done
 # Real-time capacity: every 1 ms of biology within 1 ms of wall time at the 99.9th percentile.
-for n in 25000 50000 70000 100000; do
+# The sizes grow by about 1.4 until neither thread count keeps within the budget (or --max-neurons),
+# so the largest size that keeps within it is measured, not assumed: the capacity lies between it
+# and the next size.
+budget_us=1000
+for n in 25000 50000 70000 100000 140000 200000 280000 400000 560000 800000; do
+  [ "$n" -le "$max_neurons" ] || break
+  within=0
   for threads in 1 2; do
-    stamped 1 "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed 1 --threads "$threads"
+    line=$(stamped 1 "${neurolink[@]}" bench mass --model cuba --neurons "$n" --seconds "$seconds" --seed 1 --threads "$threads")
+    echo "$line"
+    p999=$(echo "$line" | /usr/bin/python3 -c 'import json, sys; print(json.loads(sys.stdin.read())["ms_wall_us"]["p999"])')
+    /usr/bin/python3 -c "import sys; sys.exit(0 if $p999 <= $budget_us else 1)" && within=1
   done
+  [ "$within" = 1 ] || break
 done
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
@@ -72,8 +83,18 @@ for (n, seed), sides in sorted(speed.items()):
     print(f"cuba {n} seed {seed}: neurolink {ours[0]:.4f} ({ours[1]} thr) [{max(sides['neurolink'])[0]:.4f}], "
           f"brian2 {peer[0]:.4f} ({peer[1]} thr) [{max(sides['brian2'])[0]:.4f}], speed-up {peer[0] / ours[0]:.1f}x")
 print("# real-time capacity: wall time per 1 ms of biology, p50 / p99 / p99.9 (us)")
-for r in runs:
-    if "peer" not in r and r["neurons"] not in (4000, 40000):
-        w = r["ms_wall_us"]
-        print(f"cuba {r['neurons']} {r['threads']} thr: {w['p50']} / {w['p99']} / {w['p999']}, stolen {r['stolen_ms']} ms")
+capacity = [r for r in runs if "peer" not in r and r["neurons"] not in (4000, 40000)]
+for r in capacity:
+    w = r["ms_wall_us"]
+    print(f"cuba {r['neurons']} {r['threads']} thr: {w['p50']} / {w['p99']} / {w['p999']}, stolen {r['stolen_ms']} ms")
+for threads in sorted({r["threads"] for r in capacity}):
+    sizes = sorted((r["neurons"], r["ms_wall_us"]["p999"]) for r in capacity if r["threads"] == threads)
+    within = [n for n, p in sizes if p <= 1000]
+    beyond = [n for n, p in sizes if p > 1000 and (not within or n > max(within))]
+    if not within:
+        print(f"capacity, {threads} thr: none of the sizes run keeps every ms within 1 ms at p99.9")
+    elif beyond:
+        print(f"capacity, {threads} thr: {max(within)} neurons in real time at p99.9, {min(beyond)} not")
+    else:
+        print(f"capacity, {threads} thr: {max(within)} neurons in real time at p99.9 (the largest size run)")
 PY
