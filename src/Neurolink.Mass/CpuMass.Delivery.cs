@@ -16,19 +16,28 @@ public sealed partial class CpuMass
     {
         Chunk own = _chunks[k];
         int slot = _slots is null ? 0 : (int)(step % _slotCount);
-        FrameFactors f = _frame.At(step);
+        FrameFactors f = own.Factors(_frame, step);
         float inverseE = f.InverseNextE, inverseI = f.InverseNextI;
+        bool any = false;
         foreach (Chunk c in _chunks)
         {
             PrefetchRows(k, c.Of(step));
+            any |= c.Of(step).Length > 0;
         }
+
+        if (!any)
+        {
+            return;
+        }
+
+        ScaledWeights(own, inverseE, inverseI);
 
         foreach (Chunk c in _chunks)
         {
             foreach (int pre in c.Of(step))
             {
-                Propagate(_net.Excitatory, _splits[0], pre, k, _ge, 0, slot, inverseE);
-                Propagate(_net.Inhibitory, _splits[1], pre, k, _gi, 1, slot, inverseI);
+                Propagate(_net.Excitatory, _splits[0], pre, k, _ge, 0, slot, inverseE, own.Scaled[0]);
+                Propagate(_net.Inhibitory, _splits[1], pre, k, _gi, 1, slot, inverseI, own.Scaled[1]);
             }
         }
 
@@ -39,7 +48,40 @@ public sealed partial class CpuMass
                 OnPost(post);
             }
         }
+    }
 
+    /// <summary>
+    /// Each compact table's weights times the frame factor of this step's spikes, once a step
+    /// instead of once a synapse: the same products, so the same additions (delayed input waits
+    /// in its slot unscaled, and takes the table as it is).
+    /// </summary>
+    private void ScaledWeights(Chunk own, float inverseE, float inverseI)
+    {
+        if (_slots is not null)
+        {
+            return;
+        }
+
+        for (int receptor = 0; receptor < 2; receptor++)
+        {
+            if (_compact[receptor] is not { } compact)
+            {
+                continue;
+            }
+
+            float[] table = compact.Weights;
+            float inverse = receptor == 0 ? inverseE : inverseI;
+            if (own.Scaled[receptor].Length != table.Length)
+            {
+                own.Scaled[receptor] = new float[table.Length]; // once, at the first step with spikes
+            }
+
+            float[] scaled = own.Scaled[receptor];
+            for (int w = 0; w < table.Length; w++)
+            {
+                scaled[w] = table[w] * inverse;
+            }
+        }
     }
 
     /// <summary>
@@ -56,6 +98,11 @@ public sealed partial class CpuMass
             {
                 SynapseRows rows = receptor == 0 ? _net.Excitatory : _net.Inhibitory;
                 (int a, int b) = RowRange(rows, _splits[receptor], pre, k);
+                if (a == b)
+                {
+                    continue;
+                }
+
                 if (_compact[receptor] is { } compact)
                 {
                     PrefetchLines<int>(compact.Synapse.AsSpan(a, b - a));
@@ -69,6 +116,7 @@ public sealed partial class CpuMass
     }
 
     /// <summary>Asks the memory system for every cache line of <paramref name="span"/> (nothing where SSE is not there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void PrefetchLines<T>(ReadOnlySpan<T> span)
         where T : unmanaged
     {
@@ -88,9 +136,14 @@ public sealed partial class CpuMass
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Propagate(SynapseRows rows, int[] splits, int pre, int k, AlignedFloats currents, int receptor, int slot, float inverse)
+    private void Propagate(SynapseRows rows, int[] splits, int pre, int k, AlignedFloats currents, int receptor, int slot, float inverse, float[] scaled)
     {
         (int a, int b) = RowRange(rows, splits, pre, k);
+        if (a == b)
+        {
+            return; // a neuron has rows of one receptor only, as in CUBA
+        }
+
         Span<float> current = currents.Span;
 
         int[] target = rows.Target;
@@ -100,12 +153,21 @@ public sealed partial class CpuMass
             // The same additions, of the same floats, from half the bytes.
             int[] synapse = compact.Synapse;
             float[] table = compact.Weights;
-            if (_slots is null)
+            if (_slots is null && scaled.Length == 1)
+            {
+                // One weight (a projection's constant, as in CUBA): its index is 0, so each int is the target.
+                float w = scaled[0];
+                for (int s = a; s < b; s++)
+                {
+                    current[synapse[s]] += w;
+                }
+            }
+            else if (_slots is null)
             {
                 for (int s = a; s < b; s++)
                 {
                     int packed = synapse[s];
-                    current[packed & CompactRows.TargetMask] += table[packed >>> CompactRows.TargetBits] * inverse;
+                    current[packed & CompactRows.TargetMask] += scaled[packed >>> CompactRows.TargetBits];
                 }
             }
             else

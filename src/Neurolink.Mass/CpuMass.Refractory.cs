@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Neurolink.Mass;
 
 /// <summary>
@@ -129,6 +131,7 @@ public sealed partial class CpuMass
         public float Reset { get; } = reset;
 
         /// <summary>Sets free, at the reset, every neuron whose period ends with step <paramref name="step"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Release(long step, Span<float> v)
         {
             while (_count > 0 && _due[_head] <= step)

@@ -307,6 +307,8 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         private readonly int[][] _spikes = [new int[capacity], new int[capacity]];
         private readonly int[] _counts = new int[2];
+        private FrameFactors _factors;
+        private long _factorsStep = -1;
 
         public int Lo { get; } = lo;
 
@@ -322,5 +324,24 @@ public sealed partial class CpuMass : ISimulatedMass
 
         /// <summary>Per population, the refractory neurons of this range waiting for release (null where none can be: no LIF model, no refractory period, or no neuron here).</summary>
         public Holds?[] Holds { get; set; } = [];
+
+        /// <summary>Per receptor, the compact rows' weights times the step's frame factor (see <see cref="ScaledWeights"/>).</summary>
+        public float[][] Scaled { get; set; } = [[], []];
+
+        /// <summary>
+        /// The currents' frame factors of step <paramref name="step"/>: the update and the delivery
+        /// of a step both need them, and this thread computes them once a step (each thread its
+        /// own, so no thread reads what another writes).
+        /// </summary>
+        public FrameFactors Factors(CurrentFrame frame, long step)
+        {
+            if (_factorsStep != step)
+            {
+                _factors = frame.At(step);
+                _factorsStep = step;
+            }
+
+            return _factors;
+        }
     }
 }

@@ -96,6 +96,7 @@ public static class MassBench
     private static double Loop(CpuMass mass, CompiledNetwork net, long steps, int stepsPerMs, int stride, List<long>[] times, long[] perPopulation, List<double> msWall)
     {
         var spikes = new int[net.NeuronCount];
+        int untilMs = stepsPerMs; // steps left in this 1 ms of biology (a countdown, not a division a step)
         long msStart = Stopwatch.GetTimestamp();
         var wall = Stopwatch.StartNew();
         for (long s = 0; s < steps; s++)
@@ -121,11 +122,12 @@ public static class MassBench
                 }
             }
 
-            if ((s + 1) % stepsPerMs == 0)
+            if (--untilMs == 0)
             {
                 long now = Stopwatch.GetTimestamp();
                 msWall.Add((now - msStart) * 1e6 / Stopwatch.Frequency);
                 msStart = now;
+                untilMs = stepsPerMs;
             }
         }
 

@@ -64,6 +64,48 @@ public class DynamicsTests
     }
 
     [Fact]
+    public void Populations_whose_currents_decay_at_different_rates_each_follow_their_exact_solution()
+    {
+        // Two populations with different excitatory and inhibitory time constants: neither
+        // receptor can be kept in the currents' frame, so the update decays every current itself.
+        double[] te = [5, 3];
+        NetworkSpec spec = new()
+        {
+            Populations =
+            [
+                new PopulationSpec("a", 1, new LifCuba { VRestMv = -70, VThreshMv = 100, VResetMv = -80, VInitMv = -65, TauMMs = 20, TauEMs = te[0], TauIMs = 10 }),
+                new PopulationSpec("b", 1, new LifCuba { VRestMv = -70, VThreshMv = 100, VResetMv = -80, VInitMv = -65, TauMMs = 20, TauEMs = te[1], TauIMs = 7 }),
+            ],
+            Inputs = [new InputSpec("a", 0, 1, "one_to_one", 12), new InputSpec("b", 1, 1, "one_to_one", 12)],
+        };
+        CompiledNetwork net = NetworkBuilder.Build(spec);
+        Assert.Equal([false, false], CurrentFrame.For(net).Framed);
+        using var mass = new CpuMass(net, 1);
+        var inputs = new List<double>();
+        for (int step = 1; step <= 1500; step++)
+        {
+            if ((step - 1) % 500 == 0)
+            {
+                mass.InjectChannelCounts([1, 1]);
+                inputs.Add((step - 1) * 0.1);
+            }
+
+            mass.Step();
+            double t = step * 0.1;
+            for (int i = 0; i < 2; i++)
+            {
+                double exact = -70 + (5 * Math.Exp(-t / 20));
+                foreach (double at in inputs)
+                {
+                    exact += 12 * te[i] / (te[i] - 20) * (Math.Exp(-(t - at) / te[i]) - Math.Exp(-(t - at) / 20));
+                }
+
+                Assert.Equal(exact, mass.V[i], 3e-4);
+            }
+        }
+    }
+
+    [Fact]
     public void A_neuron_is_held_at_reset_for_exactly_the_refractory_period()
     {
         // E_L above threshold and a membrane so fast that v reaches it within one step: it fires
