@@ -4,7 +4,7 @@ namespace Neurolink.Mass;
 
 /// <summary>
 /// Refractory LIF neurons: held at <see cref="Held"/> while their period lasts, queued per
-/// population and thread range for release at the reset, and given back as plain v and steps
+/// update run (<see cref="_runs"/>) and thread range for release at the reset, and given back as plain v and steps
 /// left to whoever reads the state (v, checkpoints).
 /// </summary>
 public sealed partial class CpuMass
@@ -21,9 +21,9 @@ public sealed partial class CpuMass
         long last = _step - 1; // the step the state is at the end of
         foreach (Chunk c in _chunks)
         {
-            for (int p = 0; p < _populations.Length; p++)
+            foreach (Holds? holds in c.Holds)
             {
-                if (c.Holds[p] is not { } holds)
+                if (holds is null)
                 {
                     continue;
                 }
@@ -47,7 +47,7 @@ public sealed partial class CpuMass
         long last = _step - 1;
         foreach (Chunk c in _chunks)
         {
-            for (int p = 0; p < _populations.Length; p++)
+            for (int p = 0; p < _runs.Length; p++)
             {
                 if (c.Holds[p] is not { } holds)
                 {
@@ -55,7 +55,7 @@ public sealed partial class CpuMass
                 }
 
                 holds.Clear();
-                PopulationRange range = _populations[p];
+                PopulationRange range = _runs[p];
                 int lo = Math.Max(range.Start, c.Lo), hi = Math.Min(range.Start + range.Count, c.Hi);
                 var held = new List<(long Due, int Neuron)>();
                 for (int i = lo; i < hi; i++)
@@ -108,8 +108,8 @@ public sealed partial class CpuMass
     }
 
     /// <summary>
-    /// One population's refractory neurons in one thread's range, in the order they fired, which
-    /// is the order they are released (the period is the population's): a ring with room for
+    /// One update run's refractory neurons in one thread's range, in the order they fired, which
+    /// is the order they are released (the period is the run's): a ring with room for
     /// every neuron of the range, as each is in it at most once.
     /// </summary>
     private sealed class Holds(int capacity, float reset)
@@ -127,7 +127,7 @@ public sealed partial class CpuMass
             _count++;
         }
 
-        /// <summary>The population's reset, where a released neuron's v starts again.</summary>
+        /// <summary>The run's reset, where a released neuron's v starts again.</summary>
         public float Reset { get; } = reset;
 
         /// <summary>Sets free, at the reset, every neuron whose period ends with step <paramref name="step"/>.</summary>

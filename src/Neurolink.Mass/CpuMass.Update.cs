@@ -62,26 +62,26 @@ public sealed partial class CpuMass
         var scales = new CurrentScales(f.ScaleE, f.ScaleI);
         return (!_frame.Framed[0], !_frame.Framed[1]) switch
         {
-            (false, false) => UpdatePopulations<Framed, Framed>(k, from, to, step, scales, spikes, count),
-            (true, false) => UpdatePopulations<Decays, Framed>(k, from, to, step, scales, spikes, count),
-            (false, true) => UpdatePopulations<Framed, Decays>(k, from, to, step, scales, spikes, count),
-            (true, true) => UpdatePopulations<Decays, Decays>(k, from, to, step, scales, spikes, count),
+            (false, false) => UpdateRuns<Framed, Framed>(k, from, to, step, scales, spikes, count),
+            (true, false) => UpdateRuns<Decays, Framed>(k, from, to, step, scales, spikes, count),
+            (false, true) => UpdateRuns<Framed, Decays>(k, from, to, step, scales, spikes, count),
+            (true, true) => UpdateRuns<Decays, Decays>(k, from, to, step, scales, spikes, count),
         };
     }
 
     /// <summary>
-    /// Each population's part of neurons <paramref name="from"/> to <paramref name="to"/>, by its
+    /// Each update run's part (<see cref="_runs"/>) of neurons <paramref name="from"/> to <paramref name="to"/>, by its
     /// model; <typeparamref name="TE"/> and <typeparamref name="TI"/> say whether the update decays
     /// each receptor's currents itself (a receptor not framed), as types, so that the JIT compiles
     /// each model's loop without a test for it in every iteration (a few per cent of CUBA's step).
     /// </summary>
-    private int UpdatePopulations<TE, TI>(int k, int from, int to, long step, CurrentScales scales, int[] spikes, int count)
+    private int UpdateRuns<TE, TI>(int k, int from, int to, long step, CurrentScales scales, int[] spikes, int count)
         where TE : struct, IDecays
         where TI : struct, IDecays
     {
-        for (int p = 0; p < _populations.Length; p++)
+        for (int p = 0; p < _runs.Length; p++)
         {
-            PopulationRange range = _populations[p];
+            PopulationRange range = _runs[p];
             int lo = Math.Max(range.Start, from), hi = Math.Min(range.Start + range.Count, to);
             if (lo < hi)
             {
@@ -124,20 +124,26 @@ public sealed partial class CpuMass
             Vector512<float> vDm = Vector512.Create(dm), vDe = Vector512.Create(de), vDi = Vector512.Create(di);
             Vector512<float> vKe = Vector512.Create(ke), vKi = Vector512.Create(ki), vEl = Vector512.Create(el);
             Vector512<float> vVt = Vector512.Create(vt);
-            for (; i + 16 <= hi; i += 16)
+            for (; i + 32 <= hi; i += 32)
             {
-                nuint at = (nuint)i;
-                Vector512<float> v = Vector512.LoadUnsafe(ref v0, at);
-                Vector512<float> ge = Vector512.LoadUnsafe(ref ge0, at);
-                Vector512<float> gi = Vector512.LoadUnsafe(ref gi0, at);
-                Vector512<float> integrated = vEl + ((v - vEl) * vDm) + (ge * vKe) + (gi * vKi);
-                StoreDecayed(ref ge0, ref gi0, at, ge, gi, vDe, vDi, decayE, decayI);
-                integrated.StoreUnsafe(ref v0, at);
-                ulong bits = Vector512.GreaterThan(integrated, vVt).ExtractMostSignificantBits();
+                // Two groups an iteration, one test of their spikes: a tenth off the loop's time.
+                uint bits = Cuba16<TE, TI>(ref v0, ref ge0, ref gi0, (nuint)i, vEl, vDm, vKe, vKi, vDe, vDi, vVt)
+                    | (Cuba16<TE, TI>(ref v0, ref ge0, ref gi0, (nuint)(i + 16), vEl, vDm, vKe, vKi, vDe, vDi, vVt) << 16);
                 if (bits != 0)
                 {
-                    count = AppendSpikes((uint)bits, i, spikes, count);
+                    count = AppendSpikes(bits, i, spikes, count);
                 }
+            }
+
+            if (i + 16 <= hi)
+            {
+                uint bits = Cuba16<TE, TI>(ref v0, ref ge0, ref gi0, (nuint)i, vEl, vDm, vKe, vKi, vDe, vDi, vVt);
+                if (bits != 0)
+                {
+                    count = AppendSpikes(bits, i, spikes, count);
+                }
+
+                i += 16;
             }
         }
 
@@ -185,6 +191,24 @@ public sealed partial class CpuMass
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Sixteen current-based LIF neurons from <paramref name="at"/>: integrated, v stored (and the
+    /// currents, for a receptor not framed); returns the bits of those above threshold.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Cuba16<TE, TI>(ref float v0, ref float ge0, ref float gi0, nuint at, Vector512<float> el, Vector512<float> dm, Vector512<float> ke, Vector512<float> ki, Vector512<float> de, Vector512<float> di, Vector512<float> vt)
+        where TE : struct, IDecays
+        where TI : struct, IDecays
+    {
+        Vector512<float> v = Vector512.LoadUnsafe(ref v0, at);
+        Vector512<float> ge = Vector512.LoadUnsafe(ref ge0, at);
+        Vector512<float> gi = Vector512.LoadUnsafe(ref gi0, at);
+        Vector512<float> integrated = el + ((v - el) * dm) + (ge * ke) + (gi * ki);
+        StoreDecayed(ref ge0, ref gi0, at, ge, gi, de, di, TE.On, TI.On);
+        integrated.StoreUnsafe(ref v0, at);
+        return (uint)Vector512.GreaterThan(integrated, vt).ExtractMostSignificantBits();
     }
 
     /// <summary>Conductance-based LIF, exponential Euler with the conductances frozen over the step; refractory as <see cref="UpdateLifCuba"/>.</summary>

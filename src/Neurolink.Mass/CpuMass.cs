@@ -45,6 +45,8 @@ public sealed partial class CpuMass : ISimulatedMass
     private readonly AlignedFloats _u; // Izhikevich recovery variable (empty when there is none)
     private readonly float[][] _weights; // this instance's weights by receptor (plasticity changes them)
     private readonly PopulationRange[] _populations;
+    /// <summary>The ranges the update takes one at a time: consecutive populations of one model with the same coefficients (CUBA's two) as one range, which its coefficients, refractory queue and loop serve as one.</summary>
+    private readonly PopulationRange[] _runs;
     private readonly float[]? _slots; // [slot][receptor][neuron] when some delay is above 0
     private readonly int _slotCount;
     private readonly Thread[] _workers;
@@ -79,9 +81,10 @@ public sealed partial class CpuMass : ISimulatedMass
         MultiplyInPlace([0f], 0.5f); // compiled now, not at the frame's first restart
         _populations = [.. network.Populations];
         double dt = network.Spec.DtMs;
-        _lif = [.. _populations.Select(p => p.Model is LifCuba m ? LifCoefficients.Of(m, dt) : default)];
-        _coba = [.. _populations.Select(p => p.Model is LifCoba m ? CobaCoefficients.Of(m, dt) : default)];
-        _izh = [.. _populations.Select(p => p.Model is Izhikevich m ? IzhikevichCoefficients.Of(m, dt) : default)];
+        _runs = Runs(_populations, dt);
+        _lif = [.. _runs.Select(p => p.Model is LifCuba m ? LifCoefficients.Of(m, dt) : default)];
+        _coba = [.. _runs.Select(p => p.Model is LifCoba m ? CobaCoefficients.Of(m, dt) : default)];
+        _izh = [.. _runs.Select(p => p.Model is Izhikevich m ? IzhikevichCoefficients.Of(m, dt) : default)];
         _u = new AlignedFloats(_populations.Any(p => p.Model is Izhikevich) ? _n : 0);
         foreach (PopulationRange p in _populations)
         {
@@ -104,7 +107,7 @@ public sealed partial class CpuMass : ISimulatedMass
             int lo = Align((int)((long)_n * k / t));
             int hi = k == t - 1 ? _n : Align((int)((long)_n * (k + 1) / t));
             _chunks[k] = new Chunk(lo, hi, Math.Max(16, hi - lo));
-            _chunks[k].Holds = [.. _populations.Select((p, q) =>
+            _chunks[k].Holds = [.. _runs.Select((p, q) =>
             {
                 int size = Math.Min(p.Start + p.Count, hi) - Math.Max(p.Start, lo);
                 (float refSteps, float vr) = p.Model switch { LifCuba => (_lif[q].RefSteps, _lif[q].Vr), LifCoba => (_coba[q].RefSteps, _coba[q].Vr), _ => (0f, 0f) };
@@ -139,6 +142,9 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <inheritdoc/>
     public string Backend => Threads == 1 ? "cpu, 1 thread" : $"cpu, {Threads} threads";
+
+    /// <summary>How many ranges the update takes one at a time (populations of the same dynamics side by side are one).</summary>
+    internal int UpdateRunCount => _runs.Length;
 
     /// <summary>Per receptor, how many distinct weights its compact rows hold (0: delivered from the full rows).</summary>
     internal int[] CompactWeightCounts => [.. _compact.Select(c => c?.Weights.Length ?? 0)];
@@ -302,6 +308,39 @@ public sealed partial class CpuMass : ISimulatedMass
 
     private static int Align(int i) => i / Vector<float>.Count * Vector<float>.Count;
 
+    /// <summary>
+    /// The populations as the update takes them: each one that follows a population of the same
+    /// model whose coefficients at <paramref name="dt"/> are the same joins its range (the update
+    /// of a neuron depends on nothing else, so the result is the same; one call and one
+    /// refractory queue fewer a step).
+    /// </summary>
+    private static PopulationRange[] Runs(PopulationRange[] populations, double dt)
+    {
+        object Coefficients(NeuronModel model) => model switch
+        {
+            LifCuba m => LifCoefficients.Of(m, dt),
+            LifCoba m => CobaCoefficients.Of(m, dt),
+            Izhikevich m => IzhikevichCoefficients.Of(m, dt),
+            _ => model,
+        };
+
+        var runs = new List<PopulationRange>();
+        foreach (PopulationRange p in populations)
+        {
+            if (runs.Count > 0 && runs[^1] is { } last && last.Model.GetType() == p.Model.GetType()
+                && last.Start + last.Count == p.Start && Coefficients(last.Model).Equals(Coefficients(p.Model)))
+            {
+                runs[^1] = last with { Count = last.Count + p.Count };
+            }
+            else
+            {
+                runs.Add(p);
+            }
+        }
+
+        return [.. runs];
+    }
+
     /// <summary>A thread's range of neurons and its two spike lists, by the parity of the step that fills them.</summary>
     private sealed class Chunk(int lo, int hi, int capacity)
     {
@@ -322,7 +361,7 @@ public sealed partial class CpuMass : ISimulatedMass
 
         public void SetCount(long step, int count) => _counts[step & 1] = count;
 
-        /// <summary>Per population, the refractory neurons of this range waiting for release (null where none can be: no LIF model, no refractory period, or no neuron here).</summary>
+        /// <summary>Per update run (see <see cref="_runs"/>), the refractory neurons of this range waiting for release (null where none can be: no LIF model, no refractory period, or no neuron here).</summary>
         public Holds?[] Holds { get; set; } = [];
 
         /// <summary>Per receptor, the compact rows' weights times the step's frame factor (see <see cref="ScaledWeights"/>).</summary>

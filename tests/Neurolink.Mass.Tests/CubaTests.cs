@@ -129,6 +129,62 @@ public class CubaTests
     }
 
     [Fact]
+    public void Side_by_side_populations_of_the_same_dynamics_are_updated_as_one_range()
+    {
+        // CUBA's excitatory and inhibitory neurons share every parameter: one range, one refractory
+        // queue. A population with another parameter, or between two alike, keeps its own.
+        using (var cuba = new CpuMass(NetworkBuilder.Build(Models.Cuba(1000, 1)), 1))
+        {
+            Assert.Equal(1, cuba.UpdateRunCount);
+        }
+
+        var slow = new LifCuba { TauMMs = 30 };
+        NetworkSpec three = new()
+        {
+            Populations = [new PopulationSpec("a", 100, new LifCuba()), new PopulationSpec("b", 100, slow), new PopulationSpec("c", 100, new LifCuba()), new PopulationSpec("d", 100, new LifCuba())],
+        };
+        using var mass = new CpuMass(NetworkBuilder.Build(three), 1);
+        Assert.Equal(3, mass.UpdateRunCount);
+    }
+
+    [Fact]
+    public void A_run_restored_while_neurons_of_both_populations_are_refractory_continues_exactly()
+    {
+        // CUBA's two populations are one update range with one refractory queue per thread; a
+        // checkpoint holds each neuron's steps left, and restoring it on one or two threads must
+        // queue them again so that every later spike is the uninterrupted run's.
+        CompiledNetwork net = NetworkBuilder.Build(Models.Cuba(2000, 4));
+        using var original = new CpuMass(net, 1);
+        original.Run(1500);
+        using var checkpoint = new MemoryStream();
+        original.SaveCheckpoint(checkpoint);
+        MassState state = MassState.Read(new MemoryStream(checkpoint.ToArray()), net);
+        Assert.Contains(state.Ref.AsSpan(0, 1600).ToArray(), r => r > 0);
+        Assert.Contains(state.Ref.AsSpan(1600).ToArray(), r => r > 0);
+        List<int> expected = Continue(original, 1500);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var restored = new CpuMass(net, threads);
+            checkpoint.Position = 0;
+            restored.LoadCheckpoint(checkpoint);
+            Assert.Equal(expected, Continue(restored, 1500));
+        }
+
+        static List<int> Continue(CpuMass mass, int steps)
+        {
+            var all = new List<int>();
+            var buffer = new int[mass.Network.NeuronCount];
+            for (int s = 0; s < steps; s++)
+            {
+                mass.Step();
+                all.AddRange(buffer[..mass.CopySpikes(buffer)].Select(i => (s * 4096) + i));
+            }
+
+            return all;
+        }
+    }
+
+    [Fact]
     public void Weights_of_many_values_keep_the_full_rows()
     {
         NetworkSpec cuba = Models.Cuba(1000, 2);
