@@ -52,12 +52,11 @@ public sealed partial class CpuMass : ISimulatedMass
     private readonly Thread[] _workers;
     private readonly int[][] _splits; // per receptor: row r, thread k -> first synapse of thread k in row r
     private readonly CompactRows?[] _compact; // per receptor: the rows in four bytes a synapse, where they fit
-    private long _go;          // steps started (the workers' signal)
-    private long _arrived;     // barrier arrivals, never reset: phase p of step s completes at (2s + p) x threads
+    private readonly StepBarrier _barrier;
+    private long _signals;     // steps signalled to the workers (the barrier's phases 2i + 1 and 2i + 2 belong to the i-th)
     private volatile bool _stop;
     private long _step;
-    private long _goStep;      // the step the workers are signalled to compute (written before the signal)
-    private long _pendingEnd;  // arrivals that end the last step, when Step returned before the workers finished (0: none)
+    private long _pendingEnd;  // the phase that ends the last step, when Step returned before the workers finished it (0: none)
     private readonly bool _lazyEnd;
 
     /// <summary>Creates the backend; <paramref name="threads"/> 0 picks 1 below 20 000 neurons and every core above.</summary>
@@ -128,6 +127,7 @@ public sealed partial class CpuMass : ISimulatedMass
             _slots = new float[checked(_slotCount * 2 * _n)];
         }
 
+        _barrier = new StepBarrier(t);
         _workers = new Thread[t - 1];
         for (int k = 1; k < t; k++)
         {
@@ -256,20 +256,20 @@ public sealed partial class CpuMass : ISimulatedMass
         }
 
         // Phase 1: every thread updates its neurons; phase 2: every thread delivers all spikes to its targets.
-        _goStep = step;
-        long index = Interlocked.Increment(ref _go) - 1;
+        long index = _signals++;
+        _barrier.Signal(index + 1, step);
         Update(0, step);
-        Arrive((2 * index) + 1);
+        _barrier.Arrive(0, (2 * index) + 1);
         Deliver(0, step);
-        long end = ((2 * index) + 2) * Threads;
-        Interlocked.Increment(ref _arrived);
+        long end = (2 * index) + 2;
+        _barrier.Finished(0, end);
         if (_lazyEnd)
         {
             _pendingEnd = end;
         }
         else
         {
-            WaitFor(ref _arrived, end); // before the step count moves on: the plasticity of every thread reads it
+            _barrier.WaitForAll(end); // before the step count moves on: the plasticity of every thread reads it
         }
 
         _step++;
@@ -280,7 +280,7 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         if (_pendingEnd != 0)
         {
-            WaitFor(ref _arrived, _pendingEnd);
+            _barrier.WaitForAll(_pendingEnd);
             _pendingEnd = 0;
         }
     }
@@ -299,7 +299,7 @@ public sealed partial class CpuMass : ISimulatedMass
     {
         Complete();
         _stop = true;
-        Interlocked.Increment(ref _go);
+        _barrier.Signal(++_signals, _step);
         foreach (Thread w in _workers)
         {
             w.Join();
