@@ -105,7 +105,19 @@ public sealed partial class CpuMass
 
                 if (_compact[receptor] is { } compact)
                 {
-                    PrefetchLines<int>(compact.Synapse.AsSpan(a, b - a));
+                    if (compact.Target is { } target)
+                    {
+                        PrefetchLines<ushort>(target.AsSpan(a, b - a));
+                        if (compact.Index.Length > 0)
+                        {
+                            PrefetchLines<byte>(compact.Index.AsSpan(a, b - a));
+                        }
+                    }
+                    else
+                    {
+                        PrefetchLines<int>(compact.Packed.AsSpan(a, b - a));
+                    }
+
                     continue;
                 }
 
@@ -150,33 +162,18 @@ public sealed partial class CpuMass
         float[] weight = _weights[receptor];
         if (_compact[receptor] is { } compact)
         {
-            // The same additions, of the same floats, from half the bytes.
-            int[] synapse = compact.Synapse;
-            float[] table = compact.Weights;
-            if (_slots is null && scaled.Length == 1)
+            // The same additions, of the same floats, from a half or a quarter of the bytes.
+            if (_slots is null)
             {
-                // One weight (a projection's constant, as in CUBA): its index is 0, so each int is the target.
-                float w = scaled[0];
-                for (int s = a; s < b; s++)
-                {
-                    current[synapse[s]] += w;
-                }
-            }
-            else if (_slots is null)
-            {
-                for (int s = a; s < b; s++)
-                {
-                    int packed = synapse[s];
-                    current[packed & CompactRows.TargetMask] += scaled[packed >>> CompactRows.TargetBits];
-                }
+                compact.Deliver(a, b, current, scaled);
             }
             else
             {
                 ushort[] delay = rows.Delay;
+                float[] table = compact.Weights;
                 for (int s = a; s < b; s++)
                 {
-                    int packed = synapse[s];
-                    _slots[SlotStart(slot, delay[s], receptor) + (packed & CompactRows.TargetMask)] += table[packed >>> CompactRows.TargetBits];
+                    _slots[SlotStart(slot, delay[s], receptor) + compact.TargetOf(s)] += table[compact.IndexOf(s)];
                 }
             }
 
@@ -262,60 +259,5 @@ public sealed partial class CpuMass
         }
 
         return splits;
-    }
-
-    /// <summary>
-    /// One receptor's synapses in four bytes each instead of eight, when its weights never change
-    /// (no plastic synapse) and take at most 256 values (a projection's constant weight, as in
-    /// CUBA and the loop's network): the target in the low 24 bits, the weight's index in a table
-    /// in the high 8. Delivery, which between a closed loop's frames finds the rows out of cache,
-    /// then reads half the memory. Same indices as the full rows.
-    /// </summary>
-    private sealed class CompactRows
-    {
-        public const int TargetBits = 24;
-        public const int TargetMask = (1 << TargetBits) - 1;
-
-        private CompactRows(int[] synapse, float[] weights) => (Synapse, Weights) = (synapse, weights);
-
-        public int[] Synapse { get; }
-
-        public float[] Weights { get; }
-
-        /// <summary>The compact rows of <paramref name="rows"/>, or null where they do not fit.</summary>
-        public static CompactRows? Of(SynapseRows rows, int neurons)
-        {
-            if (neurons > TargetMask + 1 || rows.Count == 0 || Array.Exists(rows.Rule, r => r != 0))
-            {
-                return null;
-            }
-
-            var index = new Dictionary<float, int>();
-            var synapse = new int[rows.Count];
-            for (int s = 0; s < rows.Count; s++)
-            {
-                float w = rows.Weight[s];
-                if (!index.TryGetValue(w, out int at))
-                {
-                    if (index.Count == 256)
-                    {
-                        return null;
-                    }
-
-                    at = index.Count;
-                    index.Add(w, at);
-                }
-
-                synapse[s] = rows.Target[s] | (at << TargetBits);
-            }
-
-            var weights = new float[index.Count];
-            foreach ((float w, int at) in index)
-            {
-                weights[at] = w;
-            }
-
-            return new CompactRows(synapse, weights);
-        }
     }
 }

@@ -51,7 +51,7 @@ public sealed partial class CpuMass : ISimulatedMass
     private readonly int _slotCount;
     private readonly Thread[] _workers;
     private readonly int[][] _splits; // per receptor: row r, thread k -> first synapse of thread k in row r
-    private readonly CompactRows?[] _compact; // per receptor: the rows in four bytes a synapse, where they fit
+    private readonly CompactRows?[] _compact; // per receptor: the rows in two to four bytes a synapse, where they fit
     private readonly StepBarrier _barrier;
     private long _signals;     // steps signalled to the workers (the barrier's phases 2i + 1 and 2i + 2 belong to the i-th)
     private volatile bool _stop;
@@ -61,12 +61,12 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>Creates the backend; <paramref name="threads"/> 0 picks 1 below 20 000 neurons and every core above.</summary>
     public CpuMass(CompiledNetwork network, int threads = 0)
-        : this(network, threads, compactRows: true)
+        : this(network, threads, RowForm.Narrow)
     {
     }
 
-    /// <summary>Creates the backend; <paramref name="compactRows"/> false keeps the delivery on the full rows (for tests that compare the two).</summary>
-    internal CpuMass(CompiledNetwork network, int threads, bool compactRows)
+    /// <summary>Creates the backend with the fixed rows in <paramref name="rows"/>' form where they fit (for tests that compare the forms).</summary>
+    internal CpuMass(CompiledNetwork network, int threads, RowForm rows)
     {
         ArgumentNullException.ThrowIfNull(network);
         _net = network;
@@ -116,7 +116,7 @@ public sealed partial class CpuMass : ISimulatedMass
 
         _splits = [Splits(network.Excitatory), Splits(network.Inhibitory)];
         _weights = [(float[])network.Excitatory.Weight.Clone(), (float[])network.Inhibitory.Weight.Clone()];
-        _compact = compactRows ? [CompactRows.Of(network.Excitatory, _n), CompactRows.Of(network.Inhibitory, _n)] : [null, null];
+        _compact = [CompactRows.Of(network.Excitatory, _n, rows), CompactRows.Of(network.Inhibitory, _n, rows)];
         _rewards = RewardHistory.For(network);
         SetUpPlasticity();
         _lazyEnd = t > 1 && _rules.Length == 0;
@@ -148,6 +148,9 @@ public sealed partial class CpuMass : ISimulatedMass
 
     /// <summary>Per receptor, how many distinct weights its compact rows hold (0: delivered from the full rows).</summary>
     internal int[] CompactWeightCounts => [.. _compact.Select(c => c?.Weights.Length ?? 0)];
+
+    /// <summary>Per receptor, the form its rows are delivered from.</summary>
+    internal RowForm[] RowForms => [.. _compact.Select(c => c?.Form ?? RowForm.Full)];
 
     /// <summary>Steps done.</summary>
     public long StepCount => _step;

@@ -93,8 +93,9 @@ public class CubaTests
     public void Compact_rows_deliver_exactly_what_the_full_rows_do(double delayMs)
     {
         // Three excitatory weights and one inhibitory, with channel input, on one and two threads,
-        // with and without delays: the compact rows (target and weight index in four bytes) must
-        // give every spike, every v and the checkpoint of the full rows.
+        // with and without delays: the narrow rows (16-bit targets, a byte for the weight's index
+        // where there are several) and the packed ones (target and index in four bytes) must give
+        // every spike, every v and the checkpoint of the full rows.
         NetworkSpec cuba = Models.Cuba(3000, 9);
         NetworkSpec spec = cuba with
         {
@@ -110,22 +111,44 @@ public class CubaTests
         using (var probe = new CpuMass(net, 1))
         {
             Assert.Equal([3, 1], probe.CompactWeightCounts);
+            Assert.Equal([RowForm.Narrow, RowForm.Narrow], probe.RowForms);
         }
 
-        using (var full = new CpuMass(net, 1, compactRows: false))
+        using (var packed = new CpuMass(net, 1, RowForm.Packed))
+        {
+            Assert.Equal([RowForm.Packed, RowForm.Packed], packed.RowForms);
+        }
+
+        using (var full = new CpuMass(net, 1, RowForm.Full))
         {
             Assert.Equal([0, 0], full.CompactWeightCounts);
+            Assert.Equal([RowForm.Full, RowForm.Full], full.RowForms);
         }
 
         foreach (int threads in new[] { 1, 2 })
         {
-            DrivenRun compact = DrivenRun.Of(net, threads, 1200);
-            DrivenRun fullRows = DrivenRun.Of(net, threads, 1200, compactRows: false);
-            Assert.True(compact.Spikes.Sum(s => s.Length) > 1000);
-            Assert.Equal(fullRows.Spikes.SelectMany(x => x), compact.Spikes.SelectMany(x => x));
-            Assert.Equal(fullRows.V, compact.V);
-            Assert.Equal(fullRows.Checkpoint, compact.Checkpoint);
+            DrivenRun fullRows = DrivenRun.Of(net, threads, 1200, rows: RowForm.Full);
+            Assert.True(fullRows.Spikes.Sum(s => s.Length) > 1000);
+            foreach (RowForm form in new[] { RowForm.Narrow, RowForm.Packed })
+            {
+                DrivenRun compact = DrivenRun.Of(net, threads, 1200, rows: form);
+                Assert.Equal(fullRows.Spikes.SelectMany(x => x), compact.Spikes.SelectMany(x => x));
+                Assert.Equal(fullRows.V, compact.V);
+                Assert.Equal(fullRows.Checkpoint, compact.Checkpoint);
+            }
         }
+    }
+
+    [Fact]
+    public void Networks_above_65536_neurons_keep_the_packed_rows()
+    {
+        NetworkSpec spec = new()
+        {
+            Populations = [new PopulationSpec("p", 70_000, new LifCuba())],
+            Projections = [new ProjectionSpec("p", "p", Connector.FixedInDegree(2), Receptor.Excitatory, 0.5, 0)],
+        };
+        using var mass = new CpuMass(NetworkBuilder.Build(spec), 1);
+        Assert.Equal([RowForm.Packed, RowForm.Full], mass.RowForms);
     }
 
     [Fact]

@@ -3,10 +3,10 @@ namespace Neurolink.Mass.Tests;
 /// <summary>A run with random channel input before every step and v read after it: every spike, the sum of v at each step, and the final checkpoint.</summary>
 internal sealed record DrivenRun(List<int[]> Spikes, List<float> V, byte[] Checkpoint, int Prepared)
 {
-    /// <summary>Runs <paramref name="net"/> for <paramref name="steps"/> steps on <paramref name="threads"/> threads; with <paramref name="prepare"/>, each next step is prepared ahead; <paramref name="compactRows"/> false delivers from the full rows.</summary>
-    public static DrivenRun Of(CompiledNetwork net, int threads, int steps, bool prepare = false, int seed = 7, bool compactRows = true)
+    /// <summary>Runs <paramref name="net"/> for <paramref name="steps"/> steps on <paramref name="threads"/> threads; with <paramref name="prepare"/>, each next step is prepared ahead; <paramref name="rows"/> is the form of the fixed rows where they fit.</summary>
+    public static DrivenRun Of(CompiledNetwork net, int threads, int steps, bool prepare = false, int seed = 7, RowForm rows = RowForm.Narrow)
     {
-        using var mass = new CpuMass(net, threads, compactRows);
+        using var mass = new CpuMass(net, threads, rows);
         var spikes = new List<int[]>();
         var v = new List<float>();
         var buffer = new int[net.NeuronCount];
