@@ -4,14 +4,14 @@
 # (connection probability 80/N), rates, CV of ISIs and real-time factor (wall / simulated,
 # build and compilation excluded on both sides), each side on one thread and on two, interleaved,
 # then the real-time capacity of the CPU backend.
-# Each configuration (side, threads) runs --repeats times, interleaved with the other side's; the
+# Each configuration (side, threads) runs --repeats times (3 by default), interleaved with the other side's; the
 # summary at the end compares the fastest run of each side (the machine's noise only ever slows a
 # run down, so the fastest is the closest to what the code costs) and gives the slowest beside it.
 # usage: bench/mass.sh [--seconds S] [--seeds "1 2 3"] [--repeats R] [--max-neurons N]   (JSON lines; also in bench/results/mass.json)
 # needs: python3-brian (sudo apt-get install -y python3-brian) and g++ for the peer
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=10 seeds="1 2 3" repeats=2 max_neurons=800000
+seconds=10 seeds="1 2 3" repeats=3 max_neurons=800000
 while [ $# -gt 0 ]; do
   case "$1" in
     --max-neurons) max_neurons="$2"; shift 2 ;;
