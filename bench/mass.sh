@@ -7,18 +7,21 @@
 # Each configuration (side, threads) runs --repeats times (3 by default), interleaved with the other side's; the
 # summary at the end compares the fastest run of each side (the machine's noise only ever slows a
 # run down, so the fastest is the closest to what the code costs) and gives the slowest beside it.
-# usage: bench/mass.sh [--seconds S] [--seeds "1 2 3"] [--repeats R] [--max-neurons N]   (JSON lines; also in bench/results/mass.json)
+# usage: bench/mass.sh [--seconds S] [--seeds "1 2 3"] [--repeats R] [--sizes "4000 40000"] [--max-neurons N]
+#   (JSON lines; also in bench/results/mass.json). --sizes: the sizes compared with Brian2; --max-neurons 0
+#   skips the capacity sweep, so "--sizes 4000 --max-neurons 0" reruns the 4000-neuron comparison alone.
 # needs: python3-brian (sudo apt-get install -y python3-brian) and g++ for the peer
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=10 seeds="1 2 3" repeats=3 max_neurons=800000
+seconds=10 seeds="1 2 3" repeats=3 max_neurons=800000 sizes="4000 40000"
 while [ $# -gt 0 ]; do
   case "$1" in
     --max-neurons) max_neurons="$2"; shift 2 ;;
+    --sizes) sizes="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --seeds) seeds="$2"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
-    *) echo "usage: bench/mass.sh [--seconds S] [--seeds \"1 2 3\"] [--repeats R] [--max-neurons N]" >&2; exit 2 ;;
+    *) echo "usage: bench/mass.sh [--seconds S] [--seeds \"1 2 3\"] [--repeats R] [--sizes \"4000 40000\"] [--max-neurons N]" >&2; exit 2 ;;
   esac
 done
 peer=../shared/peers/brian2_cuba.py
@@ -41,7 +44,7 @@ fi
 # Each line gets stolen_ms: CPU time the hypervisor gave to other guests during that run.
 # stamped SEED COMMAND...: the command's JSON line with the seed and stolen_ms added.
 stamped() { local seed=$1 s0 line; shift; s0=$(steal); line=$("$@"); echo "${line%\}}, \"seed\": $seed, \"stolen_ms\": $(stolen_ms_since "$s0")}" | tee -a "$out"; }
-for n in 4000 40000; do
+for n in $sizes; do
   for seed in $seeds; do
     for _ in $(seq "$repeats"); do
       for threads in 1 2; do
@@ -70,10 +73,11 @@ done
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 runs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+compared = {r["neurons"] for r in runs if "peer" in r}  # the sizes Brian2 ran
 print("# speed: fastest run of each side (of its threads x repeats), the slowest in brackets; speed-up = Brian2 / Neurolink")
 speed = {}
 for r in runs:
-    if r["neurons"] in (4000, 40000):
+    if "peer" in r or r["neurons"] in compared:
         side = "brian2" if "peer" in r else "neurolink"
         speed.setdefault((r["neurons"], r["seed"]), {}).setdefault(side, []).append((r["rtf"], r["threads"]))
 for (n, seed), sides in sorted(speed.items()):
@@ -83,7 +87,7 @@ for (n, seed), sides in sorted(speed.items()):
     print(f"cuba {n} seed {seed}: neurolink {ours[0]:.4f} ({ours[1]} thr) [{max(sides['neurolink'])[0]:.4f}], "
           f"brian2 {peer[0]:.4f} ({peer[1]} thr) [{max(sides['brian2'])[0]:.4f}], speed-up {peer[0] / ours[0]:.1f}x")
 print("# real-time capacity: wall time per 1 ms of biology, p50 / p99 / p99.9 (us)")
-capacity = [r for r in runs if "peer" not in r and r["neurons"] not in (4000, 40000)]
+capacity = [r for r in runs if "peer" not in r and r["neurons"] not in compared]
 for r in capacity:
     w = r["ms_wall_us"]
     print(f"cuba {r['neurons']} {r['threads']} thr: {w['p50']} / {w['p99']} / {w['p999']}, stolen {r['stolen_ms']} ms")
