@@ -71,11 +71,6 @@ public sealed partial class CpuMass
 
             float[] table = compact.Weights;
             float inverse = receptor == 0 ? inverseE : inverseI;
-            if (own.Scaled[receptor].Length != table.Length)
-            {
-                own.Scaled[receptor] = new float[table.Length]; // once, at the first step with spikes
-            }
-
             float[] scaled = own.Scaled[receptor];
             for (int w = 0; w < table.Length; w++)
             {

@@ -117,6 +117,10 @@ public sealed partial class CpuMass : ISimulatedMass
         _splits = [Splits(network.Excitatory), Splits(network.Inhibitory)];
         _weights = [(float[])network.Excitatory.Weight.Clone(), (float[])network.Inhibitory.Weight.Clone()];
         _compact = [CompactRows.Of(network.Excitatory, _n, rows), CompactRows.Of(network.Inhibitory, _n, rows)];
+        foreach (Chunk c in _chunks)
+        {
+            c.Scaled = [new float[_compact[0]?.Weights.Length ?? 0], new float[_compact[1]?.Weights.Length ?? 0]];
+        }
         _rewards = RewardHistory.For(network);
         SetUpPlasticity();
         _lazyEnd = t > 1 && _rules.Length == 0;
