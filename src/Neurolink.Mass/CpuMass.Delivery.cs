@@ -21,8 +21,9 @@ public sealed partial class CpuMass
         bool any = false;
         foreach (Chunk c in _chunks)
         {
-            PrefetchRows(k, c.Of(step));
-            any |= c.Of(step).Length > 0;
+            ReadOnlySpan<int> spikes = c.Of(step);
+            PrefetchRows(k, spikes);
+            any |= spikes.Length > 0;
         }
 
         if (!any)

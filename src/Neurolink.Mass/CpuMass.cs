@@ -334,8 +334,9 @@ public sealed partial class CpuMass : ISimulatedMass
         var runs = new List<PopulationRange>();
         foreach (PopulationRange p in populations)
         {
-            if (runs.Count > 0 && runs[^1] is { } last && last.Model.GetType() == p.Model.GetType()
-                && last.Start + last.Count == p.Start && Coefficients(last.Model).Equals(Coefficients(p.Model)))
+            // Coefficients of two models are equal only when the models are of one kind.
+            if (runs.Count > 0 && runs[^1] is { } last && last.Start + last.Count == p.Start
+                && Coefficients(last.Model).Equals(Coefficients(p.Model)))
             {
                 runs[^1] = last with { Count = last.Count + p.Count };
             }
